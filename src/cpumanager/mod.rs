@@ -1,0 +1,5 @@
+//! The kubelet CPU manager's static policy: CPU allocation with every policy option, topology hints, state and the kubelet-compatible checkpoint.
+
+mod eval;
+
+pub(crate) use eval::eval;

@@ -1,0 +1,1 @@
+//! PID accounting per pod cgroup and per node, as the kubelet does it.
