@@ -2,9 +2,14 @@
 //! format on the command line.
 
 use clap::{Parser, Subcommand};
-use std::io::{self, BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// One module per subcommand, in `src/bin/nodecore/`.
+#[path = "nodecore/mod.rs"]
+mod commands;
+
+use commands::{eval, report};
 
 #[derive(Parser)]
 #[command(name = "nodecore", version, about = "The kubelet's node-resource logic, exact to upstream")]
@@ -34,8 +39,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Report => report(),
-        Command::Eval { files, check } => eval(&files, check),
+        Command::Report => report::run(),
+        Command::Eval { files, check } => eval::run(&files, check),
     };
     match result {
         Ok(code) => code,
@@ -44,50 +49,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn report() -> io::Result<ExitCode> {
-    let online = std::fs::read_to_string("/sys/devices/system/cpu/online")?;
-    let cpus = nodecore::cpuset::CpuSet::parse(online.trim())
-        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
-    println!("CPUs online: {cpus} ({} CPUs)", cpus.len());
-    Ok(ExitCode::SUCCESS)
-}
-
-fn eval(files: &[PathBuf], check: bool) -> io::Result<ExitCode> {
-    let mut lines: Vec<String> = Vec::new();
-    if files.is_empty() {
-        for line in io::stdin().lock().lines() {
-            lines.push(line?);
-        }
-    } else {
-        for file in files {
-            let text = std::fs::read_to_string(file)
-                .map_err(|err| io::Error::new(err.kind(), format!("{}: {err}", file.display())))?;
-            lines.extend(text.lines().map(str::to_owned));
-        }
-    }
-    let mut out = BufWriter::new(io::stdout().lock());
-    let (mut passed, mut failed) = (0usize, 0usize);
-    for line in lines.iter().filter(|line| !line.trim().is_empty()) {
-        let answer = nodecore::eval::eval_line(line);
-        if !check {
-            writeln!(out, "{answer}")?;
-            continue;
-        }
-        let expect = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|case| case.get("expect").cloned());
-        match expect {
-            Some(expect) if nodecore::eval::case_passes(&expect, &answer) => passed += 1,
-            expect => {
-                failed += 1;
-                let expect = expect.map_or("none".to_owned(), |e| e.to_string());
-                writeln!(out, "FAIL {answer}\n     expected {expect}")?;
-            }
-        }
-    }
-    if check {
-        writeln!(out, "{passed} passed, {failed} failed")?;
-    }
-    out.flush()?;
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

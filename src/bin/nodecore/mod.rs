@@ -1,0 +1,4 @@
+//! The subcommands of `nodecore`, one file each.
+
+pub mod eval;
+pub mod report;
