@@ -66,3 +66,37 @@ fn resolve_case(args: &Value) -> Result<Value, EvalError> {
     let user = resolve(&case.image_user, &sc, &files, &options).map_err(|err| EvalError::new(err.kind(), err))?;
     Ok(json!({"uid": user.uid, "gid": user.gid, "groups": user.supplemental_groups}))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::eval::eval;
+    use serde_json::json;
+
+    fn input(extra: serde_json::Value) -> serde_json::Value {
+        let mut input = json!({
+            "passwd": "svc:x:2000:50000::/:\n", "group": "svc:x:50001:svc\n", "image_user": "svc",
+            "run_as_user": null, "run_as_group": null, "fs_group": null, "supplemental_groups": [],
+            "policy": "Merge", "runtime": "containerd"
+        });
+        input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        input
+    }
+
+    #[test]
+    fn optional_fields_select_other_upstream_versions() {
+        let answer = |extra| eval("groups.resolve", &input(extra)).map(|output| output["groups"].clone());
+        assert_eq!(answer(json!({})), Ok(json!([50000])));
+        assert_eq!(answer(json!({"exclude_same_name_group": false})), Ok(json!([50000, 50001])));
+        assert_eq!(answer(json!({"parser": "v0.4.1"})), Ok(json!([50000])));
+    }
+
+    #[test]
+    fn malformed_input_is_invalid_input() {
+        for bad in
+            [json!({"policy": "Lenient"}), json!({"runtime": "docker"}), json!({"parser": "v9"}), json!({"typo": 1})]
+        {
+            assert_eq!(eval("groups.resolve", &input(bad.clone())).unwrap_err().kind, "invalid-input", "{bad}");
+        }
+        assert_eq!(eval("groups.other", &input(json!({}))).unwrap_err().kind, "unknown-kind");
+    }
+}
