@@ -54,13 +54,14 @@ fn get_exec_user(user: &str, files: &CachedFiles, parser: ParserVersion) -> Resu
     let out_of_range =
         || Error::UidOutOfRange { value: user.to_owned(), refused_by: RangeCheck::Runtime(Runtime::CriO) };
     let in_range = |uid: i64| (0..=MAX_ID).contains(&uid);
-    if parser == ParserVersion::V0_4_1 && matches!(numeric, Err(NumError::Range(_))) {
+    // v0.4.1's parseNumeric refuses these before any file is read.
+    let unusable_number = match numeric {
+        Ok(uid) => !in_range(uid),
+        Err(NumError::Range(_)) => true,
+        Err(NumError::Syntax) => false,
+    };
+    if parser == ParserVersion::V0_4_1 && unusable_number {
         return Err(out_of_range());
-    }
-    if let (ParserVersion::V0_4_1, Ok(uid)) = (parser, numeric) {
-        if !in_range(uid) {
-            return Err(out_of_range());
-        }
     }
     let passwd = opened(files, EtcFile::Passwd)?;
     let matched = match passwd {
