@@ -9,7 +9,7 @@ use std::process::ExitCode;
 #[path = "nodecore/mod.rs"]
 mod commands;
 
-use commands::{eval, report};
+use commands::{eval, groups, report};
 
 #[derive(Parser)]
 #[command(name = "nodecore", version, about = "The kubelet's node-resource logic, exact to upstream")]
@@ -34,6 +34,10 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Resolve a container's uid, gid and supplementary groups from its root filesystem
+    /// (supplementalGroupsPolicy Merge or Strict), as containerd or CRI-O reports them.
+    #[command(after_help = groups::EXAMPLE)]
+    Groups(groups::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Report => report::run(),
         Command::Eval { files, check } => eval::run(&files, check),
+        Command::Groups(args) => groups::run(args),
     };
     match result {
         Ok(code) => code,

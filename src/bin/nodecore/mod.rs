@@ -1,4 +1,5 @@
 //! The subcommands of `nodecore`, one file each.
 
 pub mod eval;
+pub mod groups;
 pub mod report;
