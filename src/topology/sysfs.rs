@@ -117,7 +117,7 @@ impl Sysfs {
 
     /// The CPUs `cpu/online` lists; `None` when the file does not exist (a
     /// kernel without CPU hot-plug: every CPU is online).
-    pub(super) fn online_cpus(&self) -> Result<Option<CpuSet>, Error> {
+    fn online_cpus(&self) -> Result<Option<CpuSet>, Error> {
         let path = self.cpu_dir().join("online");
         let Some(text) = read(&path)? else { return Ok(None) };
         let malformed =
