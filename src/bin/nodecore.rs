@@ -9,7 +9,7 @@ use std::process::ExitCode;
 #[path = "nodecore/mod.rs"]
 mod commands;
 
-use commands::{eval, groups, report};
+use commands::{eval, groups, report, topology};
 
 #[derive(Parser)]
 #[command(name = "nodecore", version, about = "The kubelet's node-resource logic, exact to upstream")]
@@ -22,6 +22,23 @@ struct Cli {
 enum Command {
     /// Show this node as the kubelet would see it.
     Report,
+    /// Show the CPU topology the kubelet's CPU manager sees: counters, NUMA nodes, sockets,
+    /// uncore caches, cores and their threads, NUMA distances.
+    #[command(
+        after_help = "Examples:\n  nodecore topology                      this machine, from sysfs\n  nodecore topology --json > node.json   the {\"cpus\": [...]} form plus counters and distances\n  nodecore topology --from node.json     a saved machine (or - for standard input)\n  nodecore topology --from dual-socket-multi-numa-per-socket-ht\n  nodecore topology --hwloc              this machine, from hwloc (built with --features hwloc)"
+    )]
+    Topology {
+        /// Print JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+        /// Show a topology from a JSON file, `-` for standard input, or a named test topology
+        /// instead of this machine.
+        #[arg(long, value_name = "FILE|NAME", conflicts_with = "hwloc")]
+        from: Option<String>,
+        /// Discover this machine through hwloc instead of sysfs.
+        #[arg(long)]
+        hwloc: bool,
+    },
     /// Run cases of the shared JSON case format (JSONL) and print one answer per case.
     #[command(
         after_help = "Example:\n  echo '{\"id\":\"x\",\"kind\":\"cpuset.parse\",\"input\":{\"text\":\"0-3,8\"}}' | nodecore eval\n  nodecore eval --check tests/vectors/cpu.jsonl"
@@ -44,6 +61,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Report => report::run(),
+        Command::Topology { json, from, hwloc } => topology::run(json, from.as_deref(), hwloc),
         Command::Eval { files, check } => eval::run(&files, check),
         Command::Groups(args) => groups::run(args),
     };

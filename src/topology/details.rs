@@ -21,6 +21,13 @@ impl CpuDetails {
             if cpu > MAX_CPU_ID || info.core > MAX_CPU_ID {
                 return Err(Error::CpuIdTooLarge(cpu.max(info.core)));
             }
+            // The set queries collect these ids into a `CpuSet`, which holds
+            // ids up to `MAX_CPU_ID` only.
+            for (field, id) in [("socket", info.socket), ("numa", info.numa), ("uncore", info.uncore)] {
+                if id > MAX_CPU_ID {
+                    return Err(Error::IdTooLarge { field, cpu, id });
+                }
+            }
             if cpus.insert(cpu, info).is_some() {
                 return Err(Error::DuplicateCpu(cpu));
             }

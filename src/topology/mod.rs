@@ -6,6 +6,11 @@
 //! among its threads (globally unique), and a CPU whose core lists no uncore
 //! cache gets its socket id as uncore id.
 //!
+//! [`discover`] reads this machine's topology from sysfs (no C dependency);
+//! with the cargo feature `hwloc`, `discover_with_hwloc` asks hwloc instead.
+//! [`numa_distances`] reads the NUMA distance rows. A topology can also be
+//! loaded from JSON ([`CpuTopology::from_json`]) or by name ([`named`]).
+//!
 //! Beside the per-CPU map the model keeps the kubelet's *declared* counters
 //! ([`CpuTopology::num_cpus`] and friends). Upstream reads its ratios (CPUs per
 //! core, per socket, per uncore cache) and the NUMA-first decision from those
@@ -26,12 +31,37 @@
 //! ```
 
 mod details;
+mod distances;
 mod error;
+#[cfg(feature = "hwloc")]
+mod hwloc;
 mod json;
+mod sysfs;
 
 pub use details::CpuDetails;
+pub use distances::NumaDistances;
 pub use error::Error;
+#[cfg(feature = "hwloc")]
+pub use hwloc::discover_with_hwloc;
 pub use json::{CpuRow, TopologyJson, named, names};
+pub use sysfs::Sysfs;
+
+/// This machine's CPU topology, discovered from sysfs exactly as the kubelet
+/// builds it (through cadvisor); [`Sysfs`] documents the rules.
+///
+/// ```no_run
+/// let topology = nodecore::topology::discover()?;
+/// println!("{} CPUs in {} cores", topology.num_cpus, topology.num_cores);
+/// # Ok::<(), nodecore::topology::Error>(())
+/// ```
+pub fn discover() -> Result<CpuTopology, Error> {
+    Sysfs::host().topology()
+}
+
+/// This machine's NUMA distances, from `/sys/devices/system/node/node*/distance`.
+pub fn numa_distances() -> Result<NumaDistances, Error> {
+    Sysfs::host().numa_distances()
+}
 
 /// Where one logical CPU sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

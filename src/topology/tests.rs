@@ -42,3 +42,16 @@ fn json_round_trips_and_refuses_bad_rows() {
     let value = serde_json::json!("dual-socket-no-ht");
     assert_eq!(CpuTopology::from_json_value(&value).unwrap().num_sockets, 2);
 }
+
+#[test]
+fn ids_a_set_cannot_hold_are_refused_not_panicked_on() {
+    let row = |socket, numa, uncore| {
+        format!(r#"{{"cpus":[{{"cpu":0,"core":0,"socket":{socket},"numa":{numa},"uncore":{uncore}}}]}}"#)
+    };
+    let err = CpuTopology::from_json(&row(9000, 0, 0)).unwrap_err();
+    assert!(matches!(err, Error::IdTooLarge { field: "socket", cpu: 0, id: 9000 }), "{err}");
+    assert_eq!(err.kind(), "invalid-topology");
+    assert!(matches!(CpuTopology::from_json(&row(0, 8192, 0)), Err(Error::IdTooLarge { field: "numa", .. })));
+    assert!(matches!(CpuTopology::from_json(&row(0, 0, 10_000)), Err(Error::IdTooLarge { field: "uncore", .. })));
+    assert!(CpuTopology::from_json(&row(8191, 8191, 8191)).is_ok());
+}

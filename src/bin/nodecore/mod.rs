@@ -3,3 +3,4 @@
 pub mod eval;
 pub mod groups;
 pub mod report;
+pub mod topology;

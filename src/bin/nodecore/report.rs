@@ -1,12 +1,13 @@
-//! `nodecore report`: this node as the kubelet would see it.
+//! `nodecore report`: this node as the kubelet would see it, one section per
+//! module.
 
-use std::io;
+use super::topology;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub fn run() -> io::Result<ExitCode> {
-    let online = std::fs::read_to_string("/sys/devices/system/cpu/online")?;
-    let cpus = nodecore::cpuset::CpuSet::parse(online.trim())
-        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err))?;
-    println!("CPUs online: {cpus} ({} CPUs)", cpus.len());
-    Ok(ExitCode::SUCCESS)
+    let mut out = io::stdout().lock();
+    let topology_ok = topology::report_section(&mut out)?;
+    out.flush()?;
+    Ok(if topology_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
