@@ -30,6 +30,7 @@ mod error;
 mod json;
 
 pub use details::CpuDetails;
+pub(crate) use details::{Layout, Link, Unit};
 pub use error::Error;
 pub use json::{CpuRow, TopologyJson, named, names};
 
