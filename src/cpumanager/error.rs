@@ -1,4 +1,6 @@
 use super::policy_options::OptionsError;
+use super::policy_static::{InvalidStateError, ReservedCpusError};
+use super::state;
 use thiserror::Error;
 
 /// Why the CPU manager refused a request.
@@ -44,6 +46,16 @@ pub enum Error {
     /// algorithm divides by it (upstream panics).
     #[error("invalid topology: {0}")]
     InvalidTopology(&'static str),
+    /// The static policy could not set the reserved CPUs aside.
+    #[error(transparent)]
+    ReservedCpus(#[from] ReservedCpusError),
+    /// The static policy refused a restored state (`Start()`).
+    #[error(transparent)]
+    InvalidState(#[from] InvalidStateError),
+    /// The state refused a change, or its checkpoint could not be read or
+    /// written; nothing changed.
+    #[error(transparent)]
+    State(#[from] state::Error),
 }
 
 impl Error {
@@ -56,6 +68,9 @@ impl Error {
             Error::Accounting { .. } => "accounting",
             Error::AllocationFailed => "allocation-failed",
             Error::InvalidTopology(_) => "invalid-topology",
+            Error::ReservedCpus(_) => "invalid-reserved",
+            Error::InvalidState(_) => "invalid-state",
+            Error::State(err) => err.kind(),
         }
     }
 }

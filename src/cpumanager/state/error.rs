@@ -1,5 +1,8 @@
 use crate::cpuset::{ParseErrorReason, go_quote};
+use std::fmt;
+use std::io;
 use std::path::PathBuf;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Why the CPU manager state refused a change, or a checkpoint file.
@@ -7,7 +10,7 @@ use thiserror::Error;
 /// Messages of the restore path are upstream's, word for word (they are what
 /// an operator searches for), with [`Error::Restore`] wrapping them as the
 /// kubelet does.
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A pod UID, container name or checkpoint name that nodecore does not
@@ -96,7 +99,7 @@ pub enum Error {
         /// The file or directory.
         path: PathBuf,
         /// The operating system's error.
-        source: std::io::Error,
+        source: IoError,
     },
     /// The new checkpoint replaced the old one, but its directory could not
     /// be synced, so the change may not survive a power loss. The change is
@@ -106,7 +109,7 @@ pub enum Error {
         /// The checkpoint's directory.
         path: PathBuf,
         /// The operating system's error.
-        source: std::io::Error,
+        source: IoError,
     },
 }
 
@@ -122,5 +125,48 @@ impl Error {
             Error::Restore { source, .. } => source.kind(),
             Error::Io { .. } | Error::NotDurable { .. } => "io",
         }
+    }
+}
+
+/// An operating-system error, shared so that [`Error`] can be cloned and
+/// compared (by kind and message).
+#[derive(Debug, Clone)]
+pub struct IoError(Arc<io::Error>);
+
+impl IoError {
+    /// The kind of the underlying error.
+    pub fn kind(&self) -> io::ErrorKind {
+        self.0.kind()
+    }
+
+    /// The underlying error.
+    pub fn get_ref(&self) -> &io::Error {
+        &self.0
+    }
+}
+
+impl From<io::Error> for IoError {
+    fn from(err: io::Error) -> Self {
+        IoError(Arc::new(err))
+    }
+}
+
+impl PartialEq for IoError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for IoError {}
+
+impl fmt::Display for IoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for IoError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }

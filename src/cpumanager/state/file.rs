@@ -34,10 +34,10 @@ impl CheckpointFile {
                 reason: "a leading '.' is reserved for temporary files",
             });
         }
-        create_dir(dir).map_err(|source| Error::Io {
+        create_dir(dir).map_err(|err| Error::Io {
             op: "creating the checkpoint directory",
             path: dir.into(),
-            source,
+            source: err.into(),
         })?;
         Ok(CheckpointFile { dir: dir.to_owned(), name: name.to_owned(), path: dir.join(name) })
     }
@@ -48,7 +48,7 @@ impl CheckpointFile {
 
     /// The file's bytes, or `None` when there is no checkpoint yet.
     pub fn read(&self) -> Result<Option<Vec<u8>>, Error> {
-        let io_error = |source| Error::Io { op: "reading", path: self.path.clone(), source };
+        let io_error = |err: io::Error| Error::Io { op: "reading", path: self.path.clone(), source: err.into() };
         let file = match File::open(&self.path) {
             Ok(file) => file,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -68,7 +68,7 @@ impl CheckpointFile {
     /// [`Error::Io`] means nothing changed on disk; [`Error::NotDurable`]
     /// means the new file is in place but the directory sync failed.
     pub fn write(&self, blob: &[u8]) -> Result<(), Error> {
-        let io_error = |op, source| Error::Io { op, path: self.path.clone(), source };
+        let io_error = |op, err: io::Error| Error::Io { op, path: self.path.clone(), source: err.into() };
         let mut temp = tempfile::Builder::new()
             .prefix(&format!(".{}.", self.name))
             .tempfile_in(&self.dir)
@@ -79,7 +79,7 @@ impl CheckpointFile {
         temp.persist(&self.path).map_err(|err| io_error("renaming a temporary file over", err.error))?;
         File::open(&self.dir)
             .and_then(|dir| dir.sync_all())
-            .map_err(|source| Error::NotDurable { path: self.dir.clone(), source })
+            .map_err(|err| Error::NotDurable { path: self.dir.clone(), source: err.into() })
     }
 }
 

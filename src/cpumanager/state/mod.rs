@@ -36,7 +36,7 @@ mod file;
 #[cfg(test)]
 mod tests;
 
-pub use error::Error;
+pub use error::{Error, IoError};
 
 use crate::cpuset::CpuSet;
 use file::CheckpointFile;
