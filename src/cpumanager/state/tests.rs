@@ -456,3 +456,58 @@ fn concurrent_transactions_never_hand_out_a_cpu_twice() {
     assert_eq!(reopened.snapshot(), state.snapshot(), "the file holds the last state");
     assert_eq!(state.snapshot().assigned_cpus().union(&state.get_default_cpu_set()), all);
 }
+
+#[test]
+fn reload_recreates_a_deleted_file_from_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = open(dir.path()).unwrap();
+    state.set_cpu_set("pod", "c", cpus("3")).unwrap();
+    let written = file(dir.path());
+    std::fs::remove_file(dir.path().join(NAME)).unwrap();
+    state.reload().unwrap();
+    assert_eq!(file(dir.path()), written);
+    assert_eq!(State::new_memory().reload().ok(), Some(()), "nothing to reload in memory");
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn name() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9_-][A-Za-z0-9._-]{0,20}"
+    }
+
+    fn cpu_set() -> impl Strategy<Value = CpuSet> {
+        proptest::collection::btree_set(0usize..300, 0..20).prop_map(|ids| ids.into_iter().collect())
+    }
+
+    fn state_data() -> impl Strategy<Value = StateData> {
+        let containers = proptest::collection::btree_map(name(), cpu_set(), 0..4);
+        (cpu_set(), proptest::collection::btree_map(name(), containers, 0..4))
+            .prop_map(|(default_cpu_set, assignments)| StateData { default_cpu_set, assignments })
+    }
+
+    proptest! {
+        /// Whatever nodecore writes, it reads back unchanged, with a valid
+        /// checksum, and writes again byte for byte.
+        #[test]
+        fn written_checkpoints_restore_to_the_same_state(data in state_data(), policy in "[a-z]{1,10}") {
+            let blob = checkpoint::encode(&policy, &data).unwrap();
+            let restored = checkpoint::restore(&blob, &policy, &ContainerMap::new()).unwrap();
+            prop_assert_eq!(&restored, &data);
+            prop_assert_eq!(checkpoint::encode(&policy, &restored).unwrap(), blob);
+        }
+
+        /// Changing any byte of a written checkpoint never yields another
+        /// state silently: it is refused, or reads back as the same state.
+        #[test]
+        fn a_changed_byte_is_refused_or_harmless(data in state_data(), index in any::<proptest::sample::Index>(), byte in any::<u8>()) {
+            let mut blob = checkpoint::encode("static", &data).unwrap();
+            let at = index.index(blob.len());
+            blob[at] = byte;
+            if let Ok(restored) = checkpoint::restore(&blob, "static", &ContainerMap::new()) {
+                prop_assert_eq!(restored, data);
+            }
+        }
+    }
+}
