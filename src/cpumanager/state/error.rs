@@ -128,7 +128,7 @@ impl Error {
     }
 }
 
-/// An operating-system error, shared so that [`Error`] can be cloned and
+/// An operating-system error, shared so that [`enum@Error`] can be cloned and
 /// compared (by kind and message).
 #[derive(Debug, Clone)]
 pub struct IoError(Arc<io::Error>);
