@@ -116,7 +116,7 @@ fn atoi(piece: &str) -> Result<i64, ParseErrorReason> {
 
 /// Go's `%q` of a string: double quotes, `\a \b \f \n \r \t \v \\ \"` escapes,
 /// other control characters as `\xHH` or `\uHHHH`.
-fn go_quote(text: &str) -> String {
+pub(crate) fn go_quote(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('"');
     for c in text.chars() {

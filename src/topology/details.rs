@@ -1,17 +1,39 @@
 //! Per-CPU placement and the set queries the CPU manager asks of it
 //! (upstream `CPUDetails`).
 
+mod layout;
+
 use super::{CpuInfo, Error};
 use crate::cpuset::{CpuSet, MAX_CPU_ID};
+pub(crate) use layout::{Layout, Link, Unit};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
 
 /// Where each logical CPU sits, keyed by CPU id, iterated in ascending order.
 ///
 /// Every query returns a set of ids (CPU, core, socket, NUMA node or uncore
 /// ids) as a [`CpuSet`], as upstream does.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct CpuDetails {
     cpus: BTreeMap<usize, CpuInfo>,
+    /// The dense numbering of `cpus`, built on first use: the CPU manager's
+    /// allocator asks for it on every call, the map never changes.
+    layout: OnceLock<Layout>,
+}
+
+impl PartialEq for CpuDetails {
+    fn eq(&self, other: &Self) -> bool {
+        self.cpus == other.cpus
+    }
+}
+
+impl Eq for CpuDetails {}
+
+impl fmt::Debug for CpuDetails {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CpuDetails").field("cpus", &self.cpus).finish()
+    }
 }
 
 impl CpuDetails {
@@ -32,7 +54,12 @@ impl CpuDetails {
                 return Err(Error::DuplicateCpu(cpu));
             }
         }
-        Ok(CpuDetails { cpus })
+        Ok(CpuDetails { cpus, layout: OnceLock::new() })
+    }
+
+    /// The dense numbering of this map (built once, then shared).
+    pub(crate) fn layout(&self) -> &Layout {
+        self.layout.get_or_init(|| Layout::new(&self.cpus))
     }
 
     /// The number of CPUs.
@@ -58,7 +85,7 @@ impl CpuDetails {
     /// The same map restricted to `cpus` (upstream `KeepOnly`).
     pub fn keep_only(&self, cpus: &CpuSet) -> CpuDetails {
         let cpus = cpus.iter().filter_map(|cpu| self.cpus.get(&cpu).map(|info| (cpu, *info))).collect();
-        CpuDetails { cpus }
+        CpuDetails { cpus, layout: OnceLock::new() }
     }
 
     /// All CPU ids.

@@ -39,6 +39,7 @@ mod json;
 mod sysfs;
 
 pub use details::CpuDetails;
+pub(crate) use details::{Layout, Link, Unit};
 pub use distances::NumaDistances;
 pub use error::Error;
 #[cfg(feature = "hwloc")]

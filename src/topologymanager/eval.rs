@@ -1,8 +1,78 @@
-//! Case kinds of this module (none yet).
+//! Case kind `topology.merge`: a policy's merge of the providers' hints,
+//! with the kubelet's configuration checks (see `tests/vectors/README.md`).
 
-use crate::eval::{EvalError, unknown_kind};
-use serde_json::Value;
+use super::bitmask::BitMask;
+use super::{OptionGates, Policy, ProviderHints, TopologyHint};
+use crate::eval::{EvalError, input, unknown_kind};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
-pub(crate) fn eval(kind: &str, _input: &Value) -> Result<Value, EvalError> {
-    Err(unknown_kind(kind))
+pub(crate) fn eval(kind: &str, input: &Value) -> Result<Value, EvalError> {
+    match kind {
+        "topology.merge" => merge(input::parse(input)?),
+        _ => Err(unknown_kind(kind)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeInput {
+    policy: String,
+    numa_nodes: Vec<usize>,
+    /// Row per node id (keys are decimal ids).
+    #[serde(default)]
+    distances: BTreeMap<String, Vec<u64>>,
+    #[serde(default)]
+    options: BTreeMap<String, String>,
+    /// One hint map per provider; `null` is an empty map.
+    providers: Vec<Option<BTreeMap<String, Option<Vec<HintInput>>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HintInput {
+    affinity: Option<Vec<usize>>,
+    preferred: bool,
+}
+
+fn merge(input: MergeInput) -> Result<Value, EvalError> {
+    let distances = input
+        .distances
+        .into_iter()
+        .map(|(node, row)| match node.parse::<usize>() {
+            Ok(node) => Ok((node, row)),
+            Err(_) => Err(EvalError::invalid_input(format!("distances key {node:?} is not a NUMA node id"))),
+        })
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
+    let providers = input
+        .providers
+        .into_iter()
+        .map(|provider| {
+            provider
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(resource, hints)| Ok((resource, hints.map(|h| h.into_iter().map(hint).collect()).transpose()?)))
+                .collect::<Result<ProviderHints, EvalError>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let error = |err: super::Error| EvalError::new(err.kind(), err);
+    let policy =
+        Policy::from_config(&input.policy, &input.options, OptionGates::default(), &input.numa_nodes, &distances)
+            .map_err(error)?;
+    let outcome = policy.merge(&providers).map_err(error)?;
+    Ok(json!({
+        "affinity": outcome.hint.numa_node_affinity.map(BitMask::get_bits),
+        "preferred": outcome.hint.preferred,
+        "admit": outcome.admit,
+    }))
+}
+
+fn hint(input: HintInput) -> Result<TopologyHint, EvalError> {
+    let mask = input
+        .affinity
+        .map(BitMask::new)
+        .transpose()
+        .map_err(|err| EvalError::invalid_input(format!("hint affinity: {err}")))?;
+    Ok(TopologyHint::new(mask, input.preferred))
 }
