@@ -9,7 +9,7 @@ use std::process::ExitCode;
 #[path = "nodecore/mod.rs"]
 mod commands;
 
-use commands::{eval, report};
+use commands::{cgroup, eval, report};
 
 #[derive(Parser)]
 #[command(name = "nodecore", version, about = "The kubelet's node-resource logic, exact to upstream")]
@@ -34,6 +34,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Inspect cgroups as the kubelet sees them.
+    Cgroup {
+        #[command(subcommand)]
+        command: cgroup::Command,
+    },
 }
 
 fn main() -> ExitCode {
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Report => report::run(),
         Command::Eval { files, check } => eval::run(&files, check),
+        Command::Cgroup { command } => cgroup::run(command),
     };
     match result {
         Ok(code) => code,

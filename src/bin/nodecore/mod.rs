@@ -1,4 +1,5 @@
 //! The subcommands of `nodecore`, one file each.
 
+pub mod cgroup;
 pub mod eval;
 pub mod report;
