@@ -377,3 +377,24 @@ fn the_guard_cleans_up_after_a_failing_test() {
     assert!(!dirs.is_empty());
     assert!(dirs.iter().all(|dir| !dir.exists()), "the parent is gone from every hierarchy");
 }
+
+#[test]
+fn v1_period_refused_before_the_quota_is_retried_after_it() {
+    require_root!();
+    let tree = TestTree::v1("v1-period");
+    let manager = tree.manager.as_ref();
+    let half_cpu = ResourceConfig { cpu_quota: Some(50_000), cpu_period: Some(100_000), ..ResourceConfig::default() };
+    manager.create(&CgroupConfig { name: tree.parent.clone(), resources: half_cpu.clone() }).unwrap().limits.unwrap();
+    let pod = tree.name(&["pod1"]);
+    manager.create(&CgroupConfig { name: pod.clone(), resources: half_cpu }).unwrap().limits.unwrap();
+
+    // A 10 ms period under the old 50 ms quota would be 5 CPUs, more than the
+    // parent's half: the kernel refuses the period until the quota is lowered.
+    let cpu_dir = manager.controller_path("cpu", &pod).unwrap().unwrap();
+    let refused = std::fs::write(cpu_dir.join("cpu.cfs_period_us"), "10000").unwrap_err();
+    assert_eq!(refused.raw_os_error(), Some(libc::EINVAL));
+    let shorter = ResourceConfig { cpu_quota: Some(5_000), cpu_period: Some(10_000), ..ResourceConfig::default() };
+    manager.update(&CgroupConfig { name: pod.clone(), resources: shorter }).unwrap();
+    let cpu = manager.get_cgroup_config(&pod, Resource::Cpu).unwrap();
+    assert_eq!((cpu.cpu_quota, cpu.cpu_period), (Some(5_000), Some(10_000)));
+}
