@@ -9,7 +9,7 @@ use std::process::ExitCode;
 #[path = "nodecore/mod.rs"]
 mod commands;
 
-use commands::{eval, groups, report, topology};
+use commands::{cgroup, eval, groups, report, topology};
 
 #[derive(Parser)]
 #[command(name = "nodecore", version, about = "The kubelet's node-resource logic, exact to upstream")]
@@ -55,6 +55,11 @@ enum Command {
     /// (supplementalGroupsPolicy Merge or Strict), as containerd or CRI-O reports them.
     #[command(after_help = groups::EXAMPLE)]
     Groups(groups::Args),
+    /// Inspect cgroups as the kubelet sees them.
+    Cgroup {
+        #[command(subcommand)]
+        command: cgroup::Command,
+    },
 }
 
 fn main() -> ExitCode {
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
         Command::Topology { json, from, hwloc } => topology::run(json, from.as_deref(), hwloc),
         Command::Eval { files, check } => eval::run(&files, check),
         Command::Groups(args) => groups::run(args),
+        Command::Cgroup { command } => cgroup::run(command),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! The subcommands of `nodecore`, one file each.
 
+pub mod cgroup;
 pub mod eval;
 pub mod groups;
 pub mod report;
