@@ -10,7 +10,7 @@ CC ?= cc
 
 .PHONY: test report rust-test lint ffi-lib header header-check c-test go-test go-bench python-test
 
-test: lint rust-test header-check c-test
+test: lint rust-test header-check c-test go-test
 
 report:
 	$(CARGO) run --release --quiet -- report
