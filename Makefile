@@ -10,7 +10,7 @@ CC ?= cc
 
 .PHONY: test report rust-test lint ffi-lib header header-check c-test go-test go-bench python-test
 
-test: lint rust-test header-check c-test go-test
+test: lint rust-test header-check c-test go-test python-test
 
 report:
 	$(CARGO) run --release --quiet -- report
@@ -85,7 +85,5 @@ PY_VENV := bindings/python/.venv
 
 python-test:
 	test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
-	$(PY_VENV)/bin/python -m pip install --quiet --upgrade pip pytest
-	$(PY_VENV)/bin/python -m pip install --quiet --force-reinstall --no-deps ./bindings/python
-	$(PY_VENV)/bin/python -m pip install --quiet ./bindings/python
+	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pytest ./bindings/python
 	cd bindings/python && .venv/bin/python -m pytest -q tests
