@@ -8,7 +8,7 @@ GO ?= go
 PYTHON ?= python3
 CC ?= cc
 
-.PHONY: test report rust-test lint ffi-lib header header-check c-test go-test go-bench python-test
+.PHONY: test report rust-test lint ffi-lib header header-check static-libs-check c-test go-test go-bench python-test
 
 test: lint rust-test header-check c-test go-test python-test
 
@@ -56,7 +56,18 @@ header-check:
 	diff -u include/nodecore.h $$tmp || \
 		{ echo "include/nodecore.h is stale: run 'make header' and commit it"; exit 1; }
 
-c-test: ffi-lib
+# The Go package and the README list NATIVE_STATIC_LIBS for static linking;
+# fail when the library's needs change (a new dependency, the hwloc feature).
+static-libs-check:
+	@libs=$$($(CARGO) rustc --quiet --release -p nodecore-ffi --crate-type staticlib -- --print native-static-libs 2>&1 \
+		| sed -n 's/^note: native-static-libs: //p'); \
+	[ "$$libs" = "$(NATIVE_STATIC_LIBS)" ] || \
+		{ echo "native-static-libs is now '$$libs': update NATIVE_STATIC_LIBS in the Makefile," \
+			"bindings/go/nodecore/link_static.go and README.md"; exit 1; }
+	@for f in bindings/go/nodecore/link_static.go README.md bindings/go/nodecore/doc.go; do \
+		grep -qF -- '$(NATIVE_STATIC_LIBS)' $$f || { echo "$$f does not list $(NATIVE_STATIC_LIBS)"; exit 1; }; done
+
+c-test: static-libs-check ffi-lib
 	@mkdir -p target/c
 	$(CC) $(C_FLAGS) tests/c/test_nodecore.c $(LIB_DIR)/libnodecore.a $(NATIVE_STATIC_LIBS) -o target/c/test_static
 	$(CC) $(C_FLAGS) tests/c/test_nodecore.c -L$(LIB_DIR) -lnodecore -Wl,-rpath,$(CURDIR)/$(LIB_DIR) \
