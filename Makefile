@@ -1,12 +1,16 @@
 # nodecore: every test, through every door.
 #   make test     everything CI runs (Rust, C header, Go, Python)
 #   make report   the main job: show this node as the kubelet would see it
+#   make header   regenerate include/nodecore.h after changing ffi/src
 
 CARGO ?= cargo
+GO ?= go
+PYTHON ?= python3
+CC ?= cc
 
-.PHONY: test report rust-test hwloc-test lint
+.PHONY: test report rust-test hwloc-test lint ffi-lib header header-check static-libs-check c-test go-test go-bench python-test
 
-test: lint rust-test hwloc-test
+test: lint rust-test hwloc-test header-check c-test go-test python-test
 
 report:
 	$(CARGO) run --release --quiet -- report
@@ -23,3 +27,79 @@ rust-test:
 hwloc-test:
 	$(CARGO) test --features hwloc --lib topology::
 	$(CARGO) test --features hwloc --test cli_topology
+# --- The C ABI -------------------------------------------------------------
+
+# The header's text depends on the cbindgen release, so it is pinned.
+CBINDGEN ?= cbindgen
+CBINDGEN_VERSION := 0.29.4
+LIB_DIR := target/release
+# The system libraries the static library needs: `rustc --print
+# native-static-libs` for nodecore-ffi (bindings/go/nodecore/link_static.go
+# lists the same).
+NATIVE_STATIC_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+C_FLAGS := -std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
+	--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
+VECTORS := $(sort $(wildcard tests/vectors/*.jsonl))
+
+ffi-lib:
+	$(CARGO) build --release -p nodecore-ffi
+
+define check_cbindgen
+	@$(CBINDGEN) --version | grep -qx 'cbindgen $(CBINDGEN_VERSION)' || \
+		{ echo "need cbindgen $(CBINDGEN_VERSION): cargo install --locked cbindgen@$(CBINDGEN_VERSION)"; exit 1; }
+endef
+
+header:
+	$(check_cbindgen)
+	$(CBINDGEN) --quiet --config ffi/cbindgen.toml --crate nodecore-ffi --output include/nodecore.h ffi
+
+header-check:
+	$(check_cbindgen)
+	@tmp=$$(mktemp) && trap 'rm -f $$tmp' EXIT && \
+	$(CBINDGEN) --quiet --config ffi/cbindgen.toml --crate nodecore-ffi --output $$tmp ffi && \
+	diff -u include/nodecore.h $$tmp || \
+		{ echo "include/nodecore.h is stale: run 'make header' and commit it"; exit 1; }
+
+# The Go package and the README list NATIVE_STATIC_LIBS for static linking;
+# fail when the library's needs change (a new dependency, the hwloc feature).
+static-libs-check:
+	@libs=$$($(CARGO) rustc --quiet --release -p nodecore-ffi --crate-type staticlib -- --print native-static-libs 2>&1 \
+		| sed -n 's/^note: native-static-libs: //p'); \
+	[ "$$libs" = "$(NATIVE_STATIC_LIBS)" ] || \
+		{ echo "native-static-libs is now '$$libs': update NATIVE_STATIC_LIBS in the Makefile," \
+			"bindings/go/nodecore/link_static.go and README.md"; exit 1; }
+	@for f in bindings/go/nodecore/link_static.go README.md bindings/go/nodecore/doc.go; do \
+		grep -qF -- '$(NATIVE_STATIC_LIBS)' $$f || { echo "$$f does not list $(NATIVE_STATIC_LIBS)"; exit 1; }; done
+
+c-test: static-libs-check ffi-lib
+	@mkdir -p target/c
+	$(CC) $(C_FLAGS) tests/c/test_nodecore.c $(LIB_DIR)/libnodecore.a $(NATIVE_STATIC_LIBS) -o target/c/test_static
+	$(CC) $(C_FLAGS) tests/c/test_nodecore.c -L$(LIB_DIR) -lnodecore -Wl,-rpath,$(CURDIR)/$(LIB_DIR) \
+		-o target/c/test_shared
+	@ldd target/c/test_shared | grep -q 'libnodecore.so' || { echo "test_shared is not linked to libnodecore.so"; exit 1; }
+	$(VALGRIND) target/c/test_static $(VECTORS)
+	$(VALGRIND) target/c/test_shared $(VECTORS)
+
+# --- Go --------------------------------------------------------------------
+
+# Tests run twice: as users build, and with GC forced before every handle use
+# (tag nodecore_debug) and GOGC=1, to catch a missing runtime.KeepAlive.
+go-test: ffi-lib
+	cd bindings/go && $(GO) vet ./...
+	cd bindings/go && GODEBUG=cgocheck=1 $(GO) test -count=1 ./...
+	cd bindings/go && GODEBUG=cgocheck=1 GOGC=1 $(GO) test -count=1 -tags nodecore_debug ./...
+
+go-bench: ffi-lib
+	cd bindings/go && $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# --- Python ----------------------------------------------------------------
+
+# A virtual environment with the package installed from source, as a user's
+# `pip install ./bindings/python` does.
+PY_VENV := bindings/python/.venv
+
+python-test:
+	test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
+	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pytest ./bindings/python
+	cd bindings/python && .venv/bin/python -m pytest -q tests

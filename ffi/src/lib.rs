@@ -1,11 +1,91 @@
-//! The C ABI of nodecore. This crate holds no logic: it checks pointers,
-//! converts, calls the `nodecore` crate and converts back.
+//! The C ABI of nodecore: library `libnodecore` (`.so` and `.a`), header
+//! `include/nodecore.h` (generated from this crate by cbindgen, committed).
+//!
+//! This crate holds no logic. Each export checks its pointers, converts C
+//! arguments to Rust values, calls the `nodecore` crate and converts the
+//! answer back. One file per C concept:
+//!
+//! | file | C concept |
+//! |---|---|
+//! | `version.rs` | `nodecore_abi_version`, `nodecore_version` |
+//! | `status.rs` | `nodecore_status`: frozen numeric codes and their kind names |
+//! | `error.rs` | `nodecore_error`: the error object a failing call returns |
+//! | `string.rs` | library-allocated strings and `nodecore_string_free` |
+//! | `eval.rs` | `nodecore_eval`: the shared case format (JSONL in, JSONL out) |
+//! | `cpuset.rs` | `nodecore_cpuset`: CPU sets |
+//! | `topology.rs` | `nodecore_topology`: CPU topologies |
+//!
+//! and the machinery they share: `panic.rs` (the panic boundary),
+//! `handle.rs` (opaque handles), `arg.rs` (checked arguments, buffers).
+//!
+//! # Conventions (the contract the header states)
+//!
+//! - **Names**: every symbol and type starts with `nodecore_`, constants with
+//!   `NODECORE_`; functions are `nodecore_<concept>_<verb>`.
+//! - **Errors**: a fallible function returns `nodecore_status` (0 is
+//!   success; numbers never change meaning) and takes a last parameter
+//!   `nodecore_error **err` (NULL allowed) through which it stores NULL on
+//!   success or a new error object (status, kind, message) on failure. No
+//!   thread-local last error: goroutines move between OS threads.
+//! - **Panics**: every export runs inside `ffi_boundary!`; a panic becomes
+//!   `NODECORE_STATUS_PANIC` (or NULL/0/false for infallible functions).
+//! - **Ownership**: objects the library allocates (handles, error objects,
+//!   strings) have one matching free function each; freeing NULL is a no-op.
+//!   Inputs are borrowed for the duration of the call only. Text goes in as
+//!   `(const char *, size_t len)` UTF-8, no NUL needed. Out-pointers for new
+//!   objects are set to NULL on failure.
+//! - **Buffers**: short outputs of bounded size (a CPU list, an id array) go
+//!   into caller buffers `(buf, cap, size_t *out_len)`; a too-small buffer
+//!   gives `NODECORE_STATUS_INSUFFICIENT_SPACE` with the needed length.
+//!   Documents the caller cannot size (JSON) are library strings freed with
+//!   `nodecore_string_free`.
+//! - **Threads**: functions taking `const` pointers may run concurrently on
+//!   the same object; functions taking a non-`const` handle (mutation, free)
+//!   need exclusive access. The library keeps no global mutable state.
+//!
+//! # Adding a module's C functions
+//!
+//! Each module gets one file here, named after its C concept, and its error
+//! kinds already have codes in `status.rs` (add a code for a new kind in the
+//! module's block and a line in the frozen-numbers test). The shapes:
+//!
+//! - **Stateful objects are opaque handles**, e.g. the static policy with
+//!   its state: `nodecore_static_policy_new(const nodecore_topology *topo,
+//!   const char *options_json, size_t len, const nodecore_cpuset *reserved,
+//!   nodecore_static_policy **out, nodecore_error **err)`, then
+//!   `nodecore_static_policy_allocate(nodecore_static_policy *p, ...,
+//!   nodecore_cpuset **out, nodecore_error **err)` and
+//!   `nodecore_static_policy_free`. Options cross as the kubelet's string
+//!   map in JSON, parsed once at creation.
+//! - **Batches are arrays of plain `#[repr(C)]` structs** passed as
+//!   `(const T *items, size_t len)`, so a Go or Python caller makes one call
+//!   per pod sync, not one per item: hints as `nodecore_hint { uint64_t
+//!   numa_mask; bool preferred; }` with providers as an array of
+//!   `(offset, len)` ranges into one hint array; ranking takes an array of
+//!   `nodecore_pod_stats` and writes an index order into a caller buffer
+//!   `(size_t *order, size_t cap, size_t *out_len)`.
+//! - **Single results are out-parameters** written only on success: a plain
+//!   struct (`nodecore_hint *out`), a new handle (`nodecore_cpuset **out`),
+//!   or text through the buffer protocol (cgroup names) or a library string
+//!   (JSON).
+//! - A caller-filled config struct starts with a `size_t size` field so it
+//!   can grow without breaking older callers.
+//!
+//! Then: regenerate the header (`make header`), add the calls to
+//! `tests/c/test_nodecore.c`, and wrap them in `bindings/go` and
+//! `bindings/python` (one file per concept there too).
 
-/// The version of the C ABI; it changes only when a change breaks callers.
-pub const NODECORE_ABI_VERSION: u32 = 1;
+// The C names are the ABI; they follow C conventions, not Rust's.
+#![allow(non_camel_case_types)]
 
-/// The version of the C ABI this library implements.
-#[unsafe(no_mangle)]
-pub extern "C" fn nodecore_abi_version() -> u32 {
-    NODECORE_ABI_VERSION
-}
+mod arg;
+mod handle;
+mod panic;
+
+pub mod cpuset;
+pub mod error;
+pub mod eval;
+pub mod status;
+pub mod string;
+pub mod topology;
+pub mod version;

@@ -1,0 +1,5 @@
+//go:build !nodecore_debug
+
+package nodecore
+
+func maybeGC() {}

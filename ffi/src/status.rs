@@ -1,0 +1,195 @@
+//! Status codes: the numeric answer of every fallible function.
+//!
+//! The numbers are part of the ABI and never change meaning. A code that is
+//! retired stays reserved; new codes are appended. Codes are grouped in
+//! blocks so that each module's kinds stay together:
+//!
+//! | block | for |
+//! |---|---|
+//! | 0–99 | the boundary itself (arguments, buffers, panics, case format) |
+//! | 100–199 | `cpuset` |
+//! | 200–299 | `topology` |
+//! | 300–399 | `cpumanager` |
+//! | 400–499 | `topologymanager` |
+//! | 500–599 | `cgroups` |
+//! | 600–699 | `eviction` |
+//! | 700–799 | `pids` |
+//! | 800–899 | `groups` |
+//!
+//! Each code has a stable *kind* name, the same string the case files use as
+//! `expect.error`; the library's error kinds map to codes through
+//! [`nodecore_status::from_kind`]. A kind shared by several modules (such as
+//! `invalid-options`) has one code, in the block of the module that first
+//! used it.
+
+use std::ffi::{CStr, c_char};
+
+use crate::panic::ffi_boundary;
+
+/// What a fallible function reports. `NODECORE_STATUS_OK` (0) is success;
+/// every other value is a failure, described further by the error object the
+/// function stores through its `err` parameter.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum nodecore_status {
+    /// Success.
+    Ok = 0,
+    /// A required pointer argument was NULL.
+    NullArgument = 1,
+    /// A text argument was not valid UTF-8.
+    InvalidUtf8 = 2,
+    /// An argument was out of its documented range (a CPU id above
+    /// `NODECORE_MAX_CPU_ID`, a misaligned or oversized array).
+    InvalidArgument = 3,
+    /// The caller's buffer is too small; the needed length was stored
+    /// through the function's length out-parameter.
+    InsufficientSpace = 4,
+    /// The library panicked; the call had no effect on its arguments. Please
+    /// report it: it is a bug.
+    Panic = 5,
+    /// Input (JSON, a case) does not have the shape its function requires.
+    InvalidInput = 6,
+    /// A case names a kind no module answers.
+    UnknownKind = 7,
+    /// A failure whose kind has no code of its own; the error object's kind
+    /// names it.
+    Other = 99,
+    /// Text that is not a CPU list in the Linux list format.
+    Parse = 100,
+    /// A topology that lists no CPU, a CPU twice, or an id out of range.
+    InvalidTopology = 200,
+    /// A topology name that is not among the named topologies.
+    UnknownTopology = 201,
+    /// Policy options the kubelet would refuse.
+    InvalidOptions = 300,
+    /// `full-pcpus-only` and a request that is not a multiple of the CPUs
+    /// per core.
+    SmtAlignment = 301,
+    /// Not enough CPUs to satisfy a request.
+    Insufficient = 302,
+    /// A topology-manager option needs NUMA distances the input lacks.
+    MissingDistances = 400,
+    /// More NUMA nodes than the topology manager allows.
+    TooManyNumaNodes = 401,
+    /// A topology-manager policy name the kubelet does not know.
+    UnknownPolicy = 402,
+    /// A cgroup name that is not valid for its driver.
+    InvalidName = 500,
+    /// An eviction threshold the kubelet would refuse.
+    InvalidThreshold = 600,
+    /// A user id outside the valid range.
+    UidOutOfRange = 800,
+    /// A group id outside the valid range.
+    GidOutOfRange = 801,
+    /// A user name that the container's passwd file does not list.
+    UserNotFound = 802,
+    /// A passwd or group file that cannot be read.
+    PasswdParse = 803,
+}
+
+/// Every code with its kind name: the one table both directions read. The
+/// names are C strings so that [`nodecore_status_name`] can hand them out.
+const KINDS: &[(nodecore_status, &CStr)] = &[
+    (nodecore_status::Ok, c"ok"),
+    (nodecore_status::NullArgument, c"null-argument"),
+    (nodecore_status::InvalidUtf8, c"invalid-utf8"),
+    (nodecore_status::InvalidArgument, c"invalid-argument"),
+    (nodecore_status::InsufficientSpace, c"insufficient-space"),
+    (nodecore_status::Panic, c"panic"),
+    (nodecore_status::InvalidInput, c"invalid-input"),
+    (nodecore_status::UnknownKind, c"unknown-kind"),
+    (nodecore_status::Other, c"other"),
+    (nodecore_status::Parse, c"parse"),
+    (nodecore_status::InvalidTopology, c"invalid-topology"),
+    (nodecore_status::UnknownTopology, c"unknown-topology"),
+    (nodecore_status::InvalidOptions, c"invalid-options"),
+    (nodecore_status::SmtAlignment, c"smt-alignment"),
+    (nodecore_status::Insufficient, c"insufficient"),
+    (nodecore_status::MissingDistances, c"missing-distances"),
+    (nodecore_status::TooManyNumaNodes, c"too-many-numa-nodes"),
+    (nodecore_status::UnknownPolicy, c"unknown-policy"),
+    (nodecore_status::InvalidName, c"invalid-name"),
+    (nodecore_status::InvalidThreshold, c"invalid-threshold"),
+    (nodecore_status::UidOutOfRange, c"uid-out-of-range"),
+    (nodecore_status::GidOutOfRange, c"gid-out-of-range"),
+    (nodecore_status::UserNotFound, c"user-not-found"),
+    (nodecore_status::PasswdParse, c"passwd-parse"),
+];
+
+impl nodecore_status {
+    /// The code for a library error kind; [`nodecore_status::Other`] for a
+    /// kind without a code of its own.
+    pub(crate) fn from_kind(kind: &str) -> Self {
+        KINDS.iter().find(|(_, name)| name.to_bytes() == kind.as_bytes()).map_or(nodecore_status::Other, |(s, _)| *s)
+    }
+
+    /// The stable kind name of this code.
+    pub(crate) fn kind(self) -> &'static str {
+        let name = KINDS.iter().find(|(status, _)| *status == self).map_or(c"other", |(_, name)| name);
+        name.to_str().unwrap_or("other")
+    }
+}
+
+/// The stable kind name of a status code (`"ok"`, `"null-argument"`,
+/// `"parse"`, ...), the same string error objects and case files use.
+///
+/// Takes a plain integer so that any value is safe to pass; an unknown code
+/// gives `"unknown"`. The returned string is static: never free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn nodecore_status_name(status: i32) -> *const c_char {
+    ffi_boundary! {
+        KINDS.iter().find(|(code, _)| *code as i32 == status).map_or(c"unknown", |(_, name)| name).as_ptr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_one_kind_and_back() {
+        for (status, name) in KINDS {
+            assert_eq!(nodecore_status::from_kind(name.to_str().unwrap()), *status);
+            assert_eq!(status.kind(), name.to_str().unwrap());
+            let named = unsafe { CStr::from_ptr(nodecore_status_name(*status as i32)) };
+            assert_eq!(named, *name);
+        }
+        assert_eq!(nodecore_status::from_kind("no-such-kind"), nodecore_status::Other);
+        assert_eq!(unsafe { CStr::from_ptr(nodecore_status_name(12345)) }, c"unknown");
+    }
+
+    #[test]
+    fn codes_never_change() {
+        // These numbers are the ABI: a failing line here is a breaking change.
+        let frozen = [
+            (nodecore_status::Ok, 0),
+            (nodecore_status::NullArgument, 1),
+            (nodecore_status::InvalidUtf8, 2),
+            (nodecore_status::InvalidArgument, 3),
+            (nodecore_status::InsufficientSpace, 4),
+            (nodecore_status::Panic, 5),
+            (nodecore_status::InvalidInput, 6),
+            (nodecore_status::UnknownKind, 7),
+            (nodecore_status::Other, 99),
+            (nodecore_status::Parse, 100),
+            (nodecore_status::InvalidTopology, 200),
+            (nodecore_status::UnknownTopology, 201),
+            (nodecore_status::InvalidOptions, 300),
+            (nodecore_status::SmtAlignment, 301),
+            (nodecore_status::Insufficient, 302),
+            (nodecore_status::MissingDistances, 400),
+            (nodecore_status::TooManyNumaNodes, 401),
+            (nodecore_status::UnknownPolicy, 402),
+            (nodecore_status::InvalidName, 500),
+            (nodecore_status::InvalidThreshold, 600),
+            (nodecore_status::UidOutOfRange, 800),
+            (nodecore_status::GidOutOfRange, 801),
+            (nodecore_status::UserNotFound, 802),
+            (nodecore_status::PasswdParse, 803),
+        ];
+        assert_eq!(frozen.len(), KINDS.len(), "a new code needs a line here and in KINDS");
+        for (status, number) in frozen {
+            assert_eq!(status as i32, number, "{status:?}");
+        }
+    }
+}
