@@ -2,6 +2,8 @@
 #   make test     everything CI runs (Rust, C header, Go, Python)
 #   make report   the main job: show this node as the kubelet would see it
 #   make header   regenerate include/nodecore.h after changing ffi/src
+#   make conformance-full   the differential test against upstream, 20000 cases per kind
+#   make bench-compare      nodecore beside the kubelet's Go code: writes BENCHMARKS.md
 
 CARGO ?= cargo
 GO ?= go
@@ -9,8 +11,9 @@ PYTHON ?= python3
 CC ?= cc
 
 .PHONY: test report rust-test hwloc-test lint ffi-lib header header-check static-libs-check c-test go-test go-bench python-test
+.PHONY: conformance-test conformance-full bench-compare
 
-test: lint rust-test hwloc-test header-check c-test go-test python-test
+test: lint rust-test hwloc-test header-check c-test go-test python-test conformance-test
 
 report:
 	$(CARGO) run --release --quiet -- report
@@ -103,3 +106,24 @@ python-test:
 	test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
 	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pytest ./bindings/python
 	cd bindings/python && .venv/bin/python -m pytest -q tests
+
+# --- Conformance with the kubelet's own code ---------------------------------
+
+# bindings/go/conformance is a Go module of its own that imports
+# k8s.io/kubernetes: it puts the shared vectors and random cases from fixed
+# seeds to upstream and to nodecore (through cgo) and compares the answers.
+# `make test` runs CONFORMANCE_CASES random cases per kind (a few minutes).
+CONFORMANCE_CASES ?= 250
+CONFORMANCE_SEED ?= 1
+
+conformance-test: ffi-lib
+	cd bindings/go/conformance && $(GO) vet ./...
+	cd bindings/go/conformance && $(GO) test -count=1 -timeout 30m ./... \
+		-args -cases $(CONFORMANCE_CASES) -seed $(CONFORMANCE_SEED)
+
+conformance-full: ffi-lib
+	cd bindings/go/conformance && $(GO) test -count=1 -timeout 0 -v -run 'TestVectors|TestRandom' ./... \
+		-args -cases 20000 -seed $(CONFORMANCE_SEED) -max-cpus 512
+
+bench-compare:
+	benches/compare.sh

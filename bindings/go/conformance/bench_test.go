@@ -1,0 +1,300 @@
+package conformance
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nodecore/nodecore/bindings/go/nodecore"
+	"k8s.io/kubernetes/pkg/kubelet/cm/cpumanager"
+	"k8s.io/kubernetes/pkg/kubelet/cm/cpumanager/state"
+	"k8s.io/kubernetes/pkg/kubelet/cm/topologymanager"
+	"k8s.io/kubernetes/pkg/kubelet/lifecycle"
+	"k8s.io/utils/cpuset"
+)
+
+// Benchmarks time upstream and nodecore on identical inputs. Names carry
+// impl=upstream or impl=nodecore, so `benchstat -col /impl` puts the two
+// side by side (benches/compare.sh does).
+
+var flagUpstreamCap = flag.Duration("upstream-cap", 60*time.Second,
+	"longest one upstream merge may take in a benchmark; longer shapes are skipped and reported")
+
+// benchMachine is a machine of the allocation benchmarks.
+type benchMachine struct {
+	name     string
+	topology Topology
+}
+
+// benchMachines are the 64-, 288- and 384-CPU machines: two sockets of two
+// NUMA nodes of 8 two-thread cores; the four-socket, four-way SMT machine of
+// upstream's tests (topoQuadSocketFourWayHT); two sockets of four NUMA nodes
+// (NPS4 / SNC4) of 24 two-thread cores with an L3 per 8 cores.
+func benchMachines(b *testing.B) []benchMachine {
+	quad, ok := named["quad-socket-four-way-ht"]
+	if !ok {
+		b.Fatal("topologies.json has no quad-socket-four-way-ht")
+	}
+	return []benchMachine{
+		{"64", Topology{CPUs: Shape{Sockets: 2, NUMAPerSocket: 2, CoresPerNUMA: 8, Threads: 2, CoresPerUncore: 8}.Rows()}},
+		{"288", Topology{Name: "quad-socket-four-way-ht", CPUs: quad}},
+		{"384", Topology{CPUs: Shape{Sockets: 2, NUMAPerSocket: 4, CoresPerNUMA: 24, Threads: 2, CoresPerUncore: 8}.Rows()}},
+	}
+}
+
+// benchPool is a machine in use: every fifth core taken, so that the
+// algorithms have partial NUMA nodes and caches to sort (whole cores, so
+// full-pcpus-only applies).
+func benchPool(rows []CPURow) cpuset.CPUSet {
+	var free []int
+	for i, core := range coresOf(rows) {
+		if i%5 != 4 {
+			free = append(free, core...)
+		}
+	}
+	return cpuset.New(free...)
+}
+
+// benchCount asks for three eighths of the machine in whole cores: more
+// than one NUMA node on each benchmark machine.
+func benchCount(rows []CPURow) int {
+	perCore := UpstreamTopology(rows).CPUsPerCore()
+	return len(rows) * 3 / 8 / perCore * perCore
+}
+
+// BenchmarkAllocate: the static policy allocating one container. Upstream:
+// Allocate on a policy built once, over a fresh memory state holding the
+// pool. Nodecore: one cpu.take case through the C ABI, which also reads the
+// topology and the options on every call.
+func BenchmarkAllocate(b *testing.B) {
+	for _, m := range benchMachines(b) {
+		pool := benchPool(m.topology.CPUs)
+		count := benchCount(m.topology.CPUs)
+		for _, options := range OptionSets {
+			c := &Case{ID: "bench", Kind: KindTake, Input: &TakeInput{
+				Topology: m.topology, Available: pool.String(), Count: count, Options: options,
+			}}
+			prefix := fmt.Sprintf("cpus=%s/options=%s", m.name, OptionSetName(options))
+			checkSameAnswer(b, c)
+			b.Run(prefix+"/impl=upstream", func(b *testing.B) {
+				topo := UpstreamTopology(m.topology.CPUs)
+				policy, failed := upstreamPolicy(topo, 0, cpuset.New(), topologymanager.TopologyHint{}, options)
+				if failed != nil {
+					b.Fatal(failed)
+				}
+				pod := guaranteedPod("p", count)
+				b.ReportAllocs()
+				for b.Loop() {
+					s := state.NewMemoryState(quiet)
+					s.SetDefaultCPUSet(pool)
+					if err := policy.Allocate(quiet, s, pod, &pod.Spec.Containers[0], lifecycle.AddOperation); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run(prefix+"/impl=nodecore", func(b *testing.B) {
+				benchEval(b, c)
+			})
+		}
+	}
+}
+
+// checked remembers the benchmark inputs checkSameAnswer has passed.
+var checked sync.Map
+
+// checkSameAnswer makes sure a benchmark input is one both sides answer
+// alike (or as a known upstream change says), and that upstream returns.
+// Each input is checked once per process.
+func checkSameAnswer(b *testing.B, c *Case) {
+	b.Helper()
+	key := caseJSON(c)
+	if _, done := checked.Load(key); done {
+		return
+	}
+	guard := newGuard(b)
+	up, err := guard.Upstream(c)
+	if err != nil {
+		b.Fatalf("%s: upstream: %v", c.ID, err)
+	}
+	nc, err := Nodecore(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !up.Same(nc) && KnownDifference(c, nc, up, named) == "" {
+		b.Fatalf("the benchmark input gets different answers\n  upstream: %s\n  nodecore: %s", up, nc)
+	}
+	if up.Failed() {
+		b.Fatalf("the benchmark input is refused: %s", up)
+	}
+	checked.Store(key, true)
+}
+
+// benchEval times one case through nodecore.EvalCase.
+func benchEval(b *testing.B, c *Case) {
+	b.Helper()
+	data, err := json.Marshal(c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := nodecore.EvalCase(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// mergeProviders is what real hint providers send for one container: each
+// provider gives every NUMA mask that can hold its request, preferring the
+// narrowest. Providers alternate between requests that fit one node and
+// requests that need two, so that merges have to widen.
+func mergeProviders(nodes, providers int) []map[string][]Hint {
+	var out []map[string][]Hint
+	for p := 0; p < providers; p++ {
+		need := min(1+p%2, nodes)
+		var hints []Hint
+		for mask := 1; mask < 1<<nodes; mask++ {
+			var ids []int
+			for n := 0; n < nodes; n++ {
+				if mask&(1<<n) != 0 {
+					ids = append(ids, n)
+				}
+			}
+			if len(ids) >= need {
+				hints = append(hints, Hint{Affinity: ids, Preferred: len(ids) == need})
+			}
+		}
+		out = append(out, map[string][]Hint{fmt.Sprintf("resource%d", p): hints})
+	}
+	return out
+}
+
+// upstreamPermutationCost is the time upstream takes per permutation of the
+// hint lists, measured once on a shape that runs in well under a second.
+var upstreamPermutationCost = sync.OnceValue(func() time.Duration {
+	in := &MergeInput{Policy: "best-effort", NUMANodes: []int{0, 1, 2, 3, 4, 5, 6, 7}, Providers: mergeProviders(8, 2)}
+	policy, _, _ := UpstreamMergePolicy(in)
+	providers, _ := UpstreamProviders(in.Providers)
+	start := time.Now()
+	const runs = 5
+	for i := 0; i < runs; i++ {
+		policy.Merge(quiet, providers)
+	}
+	return time.Since(start) / time.Duration(runs*permutations(in))
+})
+
+func permutations(in *MergeInput) int {
+	n := 1
+	for _, p := range in.Providers {
+		for _, hints := range p {
+			n *= max(1, len(hints))
+		}
+	}
+	return n
+}
+
+// cappedShapes remembers, per shape, whether upstream finished in the cap.
+var cappedShapes sync.Map
+
+// BenchmarkMerge: the topology manager's best-effort merge of 2 to 4
+// providers' hints on 2, 4 and 8 NUMA nodes. Upstream tries every
+// combination of one hint per provider, so its cost is the product of the
+// list lengths; a shape whose estimate is over -upstream-cap is run once
+// in a worker process with that cap and, when it does not finish, skipped
+// with its estimate.
+func BenchmarkMerge(b *testing.B) {
+	for _, nodes := range []int{2, 4, 8} {
+		for providers := 2; providers <= 4; providers++ {
+			in := &MergeInput{Policy: "best-effort", Providers: mergeProviders(nodes, providers)}
+			for n := 0; n < nodes; n++ {
+				in.NUMANodes = append(in.NUMANodes, n)
+			}
+			c := &Case{ID: "bench", Kind: KindMerge, Input: in}
+			prefix := fmt.Sprintf("nodes=%d/providers=%d", nodes, providers)
+			b.Run(prefix+"/impl=upstream", func(b *testing.B) {
+				estimate := time.Duration(permutations(in)) * upstreamPermutationCost()
+				if estimate > *flagUpstreamCap/2 {
+					confirmOverCap(b, prefix, c, estimate)
+				}
+				policy, _, _ := UpstreamMergePolicy(in)
+				providers, err := UpstreamProviders(in.Providers)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					policy.Merge(quiet, providers)
+				}
+			})
+			b.Run(prefix+"/impl=nodecore", func(b *testing.B) {
+				if estimate := time.Duration(permutations(in)) * upstreamPermutationCost(); estimate <= *flagUpstreamCap/2 {
+					checkSameAnswer(b, c)
+				}
+				benchEval(b, c)
+			})
+		}
+	}
+}
+
+// confirmOverCap runs one upstream merge in a worker with the cap as its
+// timeout and skips the benchmark when it does not finish.
+func confirmOverCap(b *testing.B, shape string, c *Case, estimate time.Duration) {
+	b.Helper()
+	done, seen := cappedShapes.Load(shape)
+	if !seen {
+		guard := &Guard{Start: workerCommand, Timeout: *flagUpstreamCap}
+		start := time.Now()
+		_, err := guard.Upstream(c)
+		guard.Close()
+		if err != nil && !errors.Is(err, ErrTimeout) {
+			b.Fatal(err)
+		}
+		done = err == nil
+		cappedShapes.Store(shape, done)
+		b.Logf("upstream %s: one merge took %v (cap %v)", shape, time.Since(start).Round(time.Millisecond), *flagUpstreamCap)
+	}
+	if !done.(bool) {
+		b.Skipf("upstream did not finish one merge within the %v cap (%d permutations; estimated %v per merge)",
+			*flagUpstreamCap, permutations(c.Input.(*MergeInput)), estimate.Round(time.Second))
+	}
+}
+
+// BenchmarkCgoCall is the fixed cost of one call through cgo: the cheapest
+// function of the C ABI.
+func BenchmarkCgoCall(b *testing.B) {
+	for b.Loop() {
+		nodecore.ABIVersion()
+	}
+}
+
+// BenchmarkEvalDoor is the fixed cost of the JSON case door: the smallest
+// case (a CPU list parse) through nodecore.EvalCase.
+func BenchmarkEvalDoor(b *testing.B) {
+	data := []byte(`{"id":"bench","kind":"cpuset.parse","input":{"text":"0-3"}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := nodecore.EvalCase(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpstreamPolicyConstruction: what building upstream's policy
+// costs, for reading the nodecore allocation numbers, which include
+// reading the topology and options on every call.
+func BenchmarkUpstreamPolicyConstruction(b *testing.B) {
+	for _, m := range benchMachines(b) {
+		b.Run("cpus="+m.name, func(b *testing.B) {
+			for b.Loop() {
+				topo := UpstreamTopology(m.topology.CPUs)
+				if _, err := cpumanager.NewStaticPolicy(quiet, topo, 0, cpuset.New(), fixedAffinity{}, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,342 @@
+package conformance
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	flagCases   = flag.Int("cases", 250, "random cases per kind")
+	flagSeed    = flag.Uint64("seed", 1, "seed of the random cases")
+	flagMaxCPUs = flag.Int("max-cpus", 192, "largest random machine, in CPUs")
+	flagTimeout = flag.Duration("upstream-timeout", 5*time.Second,
+		"how long upstream may take on one case that can hang before it counts as hung")
+	flagDump = flag.String("dump", "", "append every disagreement to this JSONL file (case, upstream, nodecore)")
+)
+
+// workerEnv makes the test binary a Guard worker (see TestMain).
+const workerEnv = "NODECORE_CONFORMANCE_WORKER"
+
+var vectorsDir = filepath.Join("..", "..", "..", "tests", "vectors")
+
+// named holds tests/vectors/topologies.json.
+var named NamedTopologies
+
+func TestMain(m *testing.M) {
+	var err error
+	if named, err = LoadNamedTopologies(filepath.Join(vectorsDir, "topologies.json")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := EnableOptionGates(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if os.Getenv(workerEnv) == "1" {
+		if err := ServeWorker(os.Stdin, os.Stdout, named); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// workerCommand starts this test binary again as a Guard worker.
+func workerCommand() *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), workerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// newGuard runs hang-prone cases in a worker, with the -upstream-timeout.
+func newGuard(t testing.TB) *Guard {
+	g := &Guard{Timeout: *flagTimeout, Start: workerCommand}
+	t.Cleanup(g.Close)
+	return g
+}
+
+// verdict is how a case came out.
+type verdict string
+
+const (
+	agree     verdict = "agree"
+	disagree  verdict = "disagree"
+	hung      verdict = "upstream-hung"
+	panicked  verdict = "upstream-panic"
+	unrunable verdict = "not-runnable"
+)
+
+// differential puts cases to both sides and keeps the score.
+type differential struct {
+	t      *testing.T
+	guard  *Guard
+	counts map[verdict]int
+	// outcomes counts the agreed answers by shape (ok or error kind).
+	outcomes map[string]int
+	// known counts disagreements that a documented upstream change explains.
+	known    map[string]int
+	examples map[string][]string
+	shown    int
+}
+
+func newDifferential(t *testing.T) *differential {
+	return &differential{
+		t: t, guard: newGuard(t), counts: map[verdict]int{}, outcomes: map[string]int{},
+		known: map[string]int{}, examples: map[string][]string{},
+	}
+}
+
+// upstream answers through the guard when the case can hang.
+func (d *differential) upstream(c *Case) (Outcome, error) {
+	if HangRisk(c, named) {
+		return d.guard.Upstream(c)
+	}
+	return Upstream(c, named)
+}
+
+// run compares one case and returns the verdict.
+func (d *differential) run(c *Case) verdict {
+	d.t.Helper()
+	up, err := d.upstream(c)
+	if errors.Is(err, ErrTimeout) {
+		d.counts[hung]++
+		d.example(string(hung), c, up, Outcome{})
+		d.dump(c, Outcome{ErrKind: string(hung), ErrMsg: err.Error()}, Outcome{})
+		return hung
+	}
+	if err != nil {
+		d.t.Errorf("%s: upstream cannot run it: %v", c.ID, err)
+		d.counts[unrunable]++
+		return unrunable
+	}
+	if up.ErrKind == "upstream-panic" {
+		d.counts[panicked]++
+		d.example(string(panicked), c, up, Outcome{})
+		return panicked
+	}
+	nc, err := Nodecore(c)
+	if err != nil {
+		d.t.Fatalf("%s: nodecore: %v", c.ID, err)
+	}
+	same := up.Same(nc) && (!up.Failed() || messageAgrees(c, up, nc))
+	if same {
+		d.counts[agree]++
+		d.outcomes[shapeOf(c, up)]++
+		return agree
+	}
+	if name := KnownDifference(c, nc, up, named); name != "" {
+		d.known[name]++
+		d.example(name, c, up, nc)
+		return verdict(name)
+	}
+	d.counts[disagree]++
+	d.dump(c, up, nc)
+	if d.shown < 15 {
+		d.shown++
+		d.t.Errorf("%s: nodecore and upstream disagree (or word an error differently)\n  upstream: %s\n  nodecore: %s\n  case: %s", c.ID, up, nc, caseJSON(c))
+	}
+	return disagree
+}
+
+// messageAgrees reports whether nodecore's message carries upstream's
+// (nodecore may add context, as the kubelet's callers wrap it). Two
+// refusals are exempt: options, where Go's map order picks which bad entry
+// upstream names, and cpu.take's "not enough CPUs", which upstream words as
+// its SMT check when full-pcpus-only is on.
+func messageAgrees(c *Case, up, nc Outcome) bool {
+	switch {
+	case up.ErrKind == "invalid-options":
+		return true
+	case c.Kind == KindTake && up.ErrKind == "insufficient" && strings.HasPrefix(up.ErrMsg, "SMT Alignment Error"):
+		return true
+	}
+	return strings.Contains(nc.ErrMsg, up.ErrMsg)
+}
+
+func (d *differential) example(name string, c *Case, up, nc Outcome) {
+	if len(d.examples[name]) < 2 {
+		d.examples[name] = append(d.examples[name], fmt.Sprintf("%s\n    upstream: %s\n    nodecore: %s", caseJSON(c), up, nc))
+	}
+}
+
+func (d *differential) dump(c *Case, up, nc Outcome) {
+	if *flagDump == "" {
+		return
+	}
+	f, err := os.OpenFile(*flagDump, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer f.Close()
+	line, _ := json.Marshal(map[string]any{"case": c, "upstream": up.String(), "nodecore": nc.String()})
+	fmt.Fprintf(f, "%s\n", line)
+}
+
+// report logs the score: verdicts, the answers agreed on, and the known
+// differences with an example each.
+func (d *differential) report() {
+	d.t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "verdicts: %s", countsText(d.counts))
+	fmt.Fprintf(&b, "\nagreed answers: %s", countsText(d.outcomes))
+	if len(d.known) > 0 {
+		fmt.Fprintf(&b, "\nknown upstream differences: %s", countsText(d.known))
+	}
+	for _, name := range sortedKeys(d.examples) {
+		for _, ex := range d.examples[name] {
+			fmt.Fprintf(&b, "\n  %s: %s", name, ex)
+		}
+	}
+	d.t.Log(b.String())
+}
+
+func countsText[K ~string](m map[K]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, string(k))
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shapeOf classes an agreed answer for the report: its error kind, or for
+// a merge whether it admits and prefers.
+func shapeOf(c *Case, o Outcome) string {
+	if o.Failed() {
+		return "error " + o.ErrKind
+	}
+	if c.Kind == KindMerge {
+		var m struct {
+			Affinity  []int
+			Preferred bool
+			Admit     bool
+		}
+		_ = json.Unmarshal(o.Output, &m)
+		return fmt.Sprintf("admit=%t preferred=%t any-node=%t", m.Admit, m.Preferred, m.Affinity == nil)
+	}
+	return "ok"
+}
+
+func caseJSON(c *Case) string {
+	data, _ := json.Marshal(c)
+	return string(data)
+}
+
+// readCases reads the cases of the compared kinds from a case file, with
+// their expected answers.
+func readCases(t *testing.T, file string) ([]*Case, []Outcome) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(vectorsDir, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var cases []*Case
+	var expects []Outcome
+	scanner := bufio.NewScanner(f)
+	scanner.Buffer(make([]byte, 1<<20), 64<<20)
+	for scanner.Scan() {
+		line := scanner.Bytes()
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		c, err := DecodeCase(line)
+		if err != nil {
+			continue // a kind not compared with upstream
+		}
+		var raw struct {
+			Expect json.RawMessage `json:"expect"`
+		}
+		if err := json.Unmarshal(line, &raw); err != nil {
+			t.Fatal(err)
+		}
+		var e struct {
+			Error   string `json:"error"`
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(raw.Expect, &e)
+		expect := Outcome{Output: raw.Expect}
+		if e.Error != "" {
+			expect = Outcome{ErrKind: e.Error, ErrMsg: e.Message}
+		}
+		cases = append(cases, c)
+		expects = append(expects, expect)
+	}
+	if err := scanner.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return cases, expects
+}
+
+// TestVectors is the first pass: every case of the shared files of a
+// compared kind, through upstream and through nodecore. Where upstream's
+// answer is not the file's, the case must be a known difference (a change
+// upstream made after the files were written).
+func TestVectors(t *testing.T) {
+	for _, file := range []string{"cpu.jsonl", "topology-merge.jsonl"} {
+		t.Run(strings.TrimSuffix(file, ".jsonl"), func(t *testing.T) {
+			d := newDifferential(t)
+			cases, expects := readCases(t, file)
+			if len(cases) == 0 {
+				t.Fatalf("no cases in %s", file)
+			}
+			newer := 0
+			for i, c := range cases {
+				up, err := d.upstream(c)
+				if err == nil && !up.Same(expects[i]) {
+					newer++
+					if KnownDifference(c, expects[i], up, named) == "" {
+						t.Errorf("%s: upstream answers %s, the case file expects %s", c.ID, up, expects[i])
+					}
+				}
+				d.run(c)
+			}
+			t.Logf("%d cases; upstream differs from the file on %d", len(cases), newer)
+			d.report()
+		})
+	}
+}
+
+func runRandom(t *testing.T, kind string, draw func(g *Generator) *Case) {
+	d := newDifferential(t)
+	g := NewGenerator(*flagSeed, named)
+	for i := 0; i < *flagCases; i++ {
+		c := draw(g)
+		c.ID = fmt.Sprintf("%s/seed%d/%d/%s", kind, *flagSeed, i, c.ID)
+		d.run(c)
+	}
+	d.report()
+}
+
+func TestRandomTake(t *testing.T) {
+	runRandom(t, KindTake, func(g *Generator) *Case { return g.RandomTake(*flagMaxCPUs) })
+}
+
+func TestRandomAllocate(t *testing.T) {
+	runRandom(t, KindAllocate, func(g *Generator) *Case { return g.RandomAllocate(*flagMaxCPUs) })
+}
+
+func TestRandomHints(t *testing.T) {
+	runRandom(t, KindHints, func(g *Generator) *Case { return g.RandomHints(*flagMaxCPUs) })
+}
+
+func TestRandomMerge(t *testing.T) {
+	runRandom(t, KindMerge, func(g *Generator) *Case { return g.RandomMerge(20000) })
+}
