@@ -20,9 +20,10 @@ var (
 	flagCases   = flag.Int("cases", 250, "random cases per kind")
 	flagSeed    = flag.Uint64("seed", 1, "seed of the random cases")
 	flagMaxCPUs = flag.Int("max-cpus", 192, "largest random machine, in CPUs")
-	flagTimeout = flag.Duration("upstream-timeout", 5*time.Second,
+	flagTimeout = flag.Duration("upstream-timeout", 10*time.Second,
 		"how long upstream may take on one case that can hang before it counts as hung")
-	flagDump = flag.String("dump", "", "append every disagreement to this JSONL file (case, upstream, nodecore)")
+	flagDump   = flag.String("dump", "", "append every disagreement and hang to this JSONL file (case, upstream, nodecore)")
+	flagReplay = flag.String("replay", "", "TestReplay runs the cases of this JSONL file (cases, or lines of a -dump file)")
 )
 
 // workerEnv makes the test binary a Guard worker (see TestMain).
@@ -339,4 +340,37 @@ func TestRandomHints(t *testing.T) {
 
 func TestRandomMerge(t *testing.T) {
 	runRandom(t, KindMerge, func(g *Generator) *Case { return g.RandomMerge(20000) })
+}
+
+// TestReplay runs the cases of the -replay file through both sides, for
+// looking again at what a -dump file caught (with a longer
+// -upstream-timeout, say, to confirm a hang).
+func TestReplay(t *testing.T) {
+	if *flagReplay == "" {
+		t.Skip("no -replay file")
+	}
+	data, err := os.ReadFile(*flagReplay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDifferential(t)
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var dumped struct {
+			Case json.RawMessage `json:"case"`
+		}
+		if json.Unmarshal(line, &dumped) == nil && dumped.Case != nil {
+			line = dumped.Case
+		}
+		c, err := DecodeCase(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		v := d.run(c)
+		t.Logf("%s: %s in %v", c.ID, v, time.Since(start).Round(time.Millisecond))
+	}
+	d.report()
 }
