@@ -26,7 +26,7 @@ pub const EXAMPLE: &str = "\
 Examples:
   nodecore allocate 2                        one Guaranteed container of 2 CPUs on this machine
   nodecore allocate --topology dual-socket-ht --topology-manager-policy single-numa-node \\
-      app=4 sidecar=500m init:setup=2
+      app=4 log=500m init:setup=2
   nodecore allocate --topology node.json --reserved 0,6 --option full-pcpus-only=true 2 4 --json
 
 Each REQUEST is a container of one pod, [init:|sidecar:][NAME=]CPUS, with CPUS a Kubernetes
@@ -493,6 +493,27 @@ mod tests {
         let pod = build_pod(&["a=6".into()], QosClass::Guaranteed).unwrap();
         let outcome = &restricted.admit(&pod)[0];
         assert_eq!(outcome.result.as_ref().unwrap_err(), &AdmissionError::topology_affinity());
+    }
+
+    #[test]
+    fn the_pod_scope_merges_once_for_the_whole_pod() {
+        let machine = Machine::load("dual-socket-ht").unwrap();
+        let cpu = CpuManagerConfig { options: BTreeMap::new(), reserved: Reserved::Count(1), alpha_options: false };
+        let tm = TopologyManagerSettings {
+            policy: "restricted".into(),
+            scope: "pod".into(),
+            options: BTreeMap::new(),
+            alpha_options: false,
+        };
+        let node = Node::new(&machine, &cpu, &tm).unwrap();
+        // Six CPUs together fit only NUMA node 1 (node 0 lost CPU 0 to the reservation).
+        let outcomes = node.admit(&build_pod(&["a=3".into(), "b=3".into()], QosClass::Guaranteed).unwrap());
+        let node1: CpuSet = "1,3,5,7,9,11".parse().unwrap();
+        for outcome in &outcomes {
+            assert_eq!(outcome.hint.unwrap().numa_node_affinity.unwrap().get_bits(), [1]);
+            assert!(outcome.result.as_ref().unwrap().as_ref().unwrap().is_subset(&node1));
+        }
+        assert_eq!(outcomes.len(), 2);
     }
 
     #[test]

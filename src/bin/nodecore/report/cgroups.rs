@@ -279,6 +279,48 @@ mod tests {
         assert_eq!(kubelet_config_driver("kind: KubeletConfiguration\n"), None);
     }
 
+    /// A v1 host under a temporary root with `dirs` in its memory and pids hierarchies.
+    fn host_with(dirs: &[&str]) -> (tempfile::TempDir, Host) {
+        let root = tempfile::tempdir().unwrap();
+        for controller in ["memory", "pids"] {
+            for dir in dirs {
+                std::fs::create_dir_all(root.path().join(controller).join(dir)).unwrap();
+            }
+        }
+        let subsystems = nodecore::cgroups::CgroupSubsystems::new(
+            ["memory", "pids"].map(|controller| (controller, root.path().join(controller))),
+        );
+        let host =
+            Host { mode: Mode::Legacy, cgroup_root: root.path().to_owned(), subsystems, huge_page_sizes: vec![] };
+        (root, host)
+    }
+
+    #[test]
+    fn kubepods_of_either_driver_with_pods_per_tier() {
+        let uid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+        let (_root, host) = host_with(&[
+            &format!("kubepods/pod{uid}/container"),
+            "kubepods/burstable/pod1",
+            "kubepods/burstable/pod2",
+            "kubepods/burstable/not-a-pod",
+            "kubepods/besteffort",
+        ]);
+        let found = find_kubepods(&host).unwrap();
+        assert_eq!((found.driver, found.path.as_str()), (Driver::Cgroupfs, "/kubepods"));
+        assert_eq!(found.pods, [(QosClass::Guaranteed, 1), (QosClass::Burstable, 2), (QosClass::BestEffort, 0)]);
+
+        let (_root, host) = host_with(&[
+            "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice",
+            "kubepods.slice/kubepods-besteffort.slice",
+        ]);
+        let found = find_kubepods(&host).unwrap();
+        assert_eq!((found.driver, found.path.as_str()), (Driver::Systemd, "/kubepods.slice"));
+        assert_eq!(found.pods, [(QosClass::Guaranteed, 0), (QosClass::Burstable, 1), (QosClass::BestEffort, 0)]);
+
+        let (_root, host) = host_with(&["system.slice"]);
+        assert!(find_kubepods(&host).is_none());
+    }
+
     #[test]
     fn modes_use_the_version_names() {
         assert_eq!(mode_name(Mode::Legacy), "v1");
