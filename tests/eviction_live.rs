@@ -206,6 +206,10 @@ fn cgroup_v1_layout_in_a_temporary_root() {
     assert_eq!((pods.available_bytes, pods.working_set_bytes), (Some(3 << 30), Some(0)));
     let systemd = NodeObserver::at_root(root.path()).with_pods_cgroup("kubepods.slice").observe().unwrap();
     assert_eq!(systemd.allocatable_memory, None);
+    for escaping in ["", "/kubepods", "../kubepods", "kubepods/../.."] {
+        let refused = NodeObserver::at_root(root.path()).with_pods_cgroup(escaping).observe().unwrap_err();
+        assert_eq!(refused.kind(), "invalid-name", "{escaping:?}");
+    }
 }
 
 #[test]

@@ -83,20 +83,16 @@ impl SortKey {
             // Missing statistics: first, whatever the other keys say.
             return SortKey { head: priority, tail: 0, index };
         };
-        let (usage, request, subtracted) = match (signal.resource(), layout.stats_measured(signal)) {
-            (Resource::Memory, _) => {
-                let request = pod.memory_request.nanos();
-                (i128::from(stats.memory_working_set_bytes.unwrap_or(0)) * NANOS, request, request)
+        let (usage, request, subtracted) = if signal.resource() == Resource::Memory {
+            let request = pod.memory_request.nanos();
+            (i128::from(stats.memory_working_set_bytes.unwrap_or(0)) * NANOS, request, request)
+        } else {
+            let (bytes, inodes) = stats.disk_usage(layout.stats_measured(signal).unwrap_or_default());
+            let ephemeral = pod.ephemeral_storage_request.nanos();
+            match signal.resource() {
+                Resource::Inodes => (saturate(inodes) * NANOS, 0, ephemeral),
+                _ => (saturate(bytes) * NANOS, ephemeral, ephemeral),
             }
-            (resource, Some(set)) => {
-                let (bytes, inodes) = stats.disk_usage(set);
-                let ephemeral = pod.ephemeral_storage_request.nanos();
-                match resource {
-                    Resource::Inodes => (saturate(inodes) * NANOS, 0, ephemeral),
-                    _ => (saturate(bytes) * NANOS, ephemeral, ephemeral),
-                }
-            }
-            (_, None) => unreachable!("every filesystem signal has measured stats"),
         };
         let within_request = u64::from(usage <= request);
         SortKey { head: 1 << 33 | within_request << 32 | priority, tail: subtracted - usage, index }
