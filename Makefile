@@ -112,8 +112,8 @@ python-test:
 # bindings/go/conformance is a Go module of its own that imports
 # k8s.io/kubernetes: it puts the shared vectors and random cases from fixed
 # seeds to upstream and to nodecore (through cgo) and compares the answers.
-# `make test` runs CONFORMANCE_CASES random cases per kind (a few minutes).
-CONFORMANCE_CASES ?= 250
+# `make test` runs CONFORMANCE_CASES random cases per kind (a minute or two).
+CONFORMANCE_CASES ?= 1000
 CONFORMANCE_SEED ?= 1
 
 conformance-test: ffi-lib

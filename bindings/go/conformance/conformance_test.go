@@ -17,12 +17,13 @@ import (
 )
 
 var (
-	flagCases   = flag.Int("cases", 250, "random cases per kind")
+	flagCases   = flag.Int("cases", 1000, "random cases per kind")
 	flagSeed    = flag.Uint64("seed", 1, "seed of the random cases")
 	flagMaxCPUs = flag.Int("max-cpus", 192, "largest random machine, in CPUs")
+	flagMaxNUMA = flag.Int("max-numa", 8, "most NUMA nodes of a random machine (upstream's distributed allocation is exponential in them)")
 	flagTimeout = flag.Duration("upstream-timeout", 10*time.Second,
 		"how long upstream may take on one case that can hang before it counts as hung")
-	flagDump   = flag.String("dump", "", "append every disagreement and hang to this JSONL file (case, upstream, nodecore)")
+	flagDump   = flag.String("dump", "", "append every case that does not agree to this JSONL file (verdict, case, upstream, nodecore)")
 	flagReplay = flag.String("replay", "", "TestReplay runs the cases of this JSONL file (cases, or lines of a -dump file)")
 )
 
@@ -75,7 +76,7 @@ type verdict string
 const (
 	agree     verdict = "agree"
 	disagree  verdict = "disagree"
-	hung      verdict = "upstream-hung"
+	hung      verdict = "upstream-timeout"
 	panicked  verdict = "upstream-panic"
 	unrunable verdict = "not-runnable"
 )
@@ -115,7 +116,7 @@ func (d *differential) run(c *Case) verdict {
 	if errors.Is(err, ErrTimeout) {
 		d.counts[hung]++
 		d.example(string(hung), c, up, Outcome{})
-		d.dump(c, Outcome{ErrKind: string(hung), ErrMsg: err.Error()}, Outcome{})
+		d.dump(hung, c, Outcome{ErrKind: string(hung), ErrMsg: err.Error()}, Outcome{})
 		return hung
 	}
 	if err != nil {
@@ -141,10 +142,11 @@ func (d *differential) run(c *Case) verdict {
 	if name := KnownDifference(c, nc, up, named); name != "" {
 		d.known[name]++
 		d.example(name, c, up, nc)
+		d.dump(verdict(name), c, up, nc)
 		return verdict(name)
 	}
 	d.counts[disagree]++
-	d.dump(c, up, nc)
+	d.dump(disagree, c, up, nc)
 	if d.shown < 15 {
 		d.shown++
 		d.t.Errorf("%s: nodecore and upstream disagree (or word an error differently)\n  upstream: %s\n  nodecore: %s\n  case: %s", c.ID, up, nc, caseJSON(c))
@@ -173,7 +175,7 @@ func (d *differential) example(name string, c *Case, up, nc Outcome) {
 	}
 }
 
-func (d *differential) dump(c *Case, up, nc Outcome) {
+func (d *differential) dump(v verdict, c *Case, up, nc Outcome) {
 	if *flagDump == "" {
 		return
 	}
@@ -182,7 +184,7 @@ func (d *differential) dump(c *Case, up, nc Outcome) {
 		d.t.Fatal(err)
 	}
 	defer f.Close()
-	line, _ := json.Marshal(map[string]any{"case": c, "upstream": up.String(), "nodecore": nc.String()})
+	line, _ := json.Marshal(map[string]any{"verdict": v, "case": c, "upstream": up.String(), "nodecore": nc.String()})
 	fmt.Fprintf(f, "%s\n", line)
 }
 
@@ -326,16 +328,18 @@ func runRandom(t *testing.T, kind string, draw func(g *Generator) *Case) {
 	d.report()
 }
 
+func limit() Limit { return Limit{CPUs: *flagMaxCPUs, NUMA: *flagMaxNUMA} }
+
 func TestRandomTake(t *testing.T) {
-	runRandom(t, KindTake, func(g *Generator) *Case { return g.RandomTake(*flagMaxCPUs) })
+	runRandom(t, KindTake, func(g *Generator) *Case { return g.RandomTake(limit()) })
 }
 
 func TestRandomAllocate(t *testing.T) {
-	runRandom(t, KindAllocate, func(g *Generator) *Case { return g.RandomAllocate(*flagMaxCPUs) })
+	runRandom(t, KindAllocate, func(g *Generator) *Case { return g.RandomAllocate(limit()) })
 }
 
 func TestRandomHints(t *testing.T) {
-	runRandom(t, KindHints, func(g *Generator) *Case { return g.RandomHints(*flagMaxCPUs) })
+	runRandom(t, KindHints, func(g *Generator) *Case { return g.RandomHints(limit()) })
 }
 
 func TestRandomMerge(t *testing.T) {

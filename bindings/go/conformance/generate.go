@@ -98,10 +98,18 @@ func (s Shape) String() string {
 	return fmt.Sprintf("%ds%sx%dc%dt-u%d-%s", s.Sockets, numa, s.CoresPerNUMA, s.Threads, s.CoresPerUncore, order)
 }
 
-// RandomShape draws a machine of at most maxCPUs CPUs: 1-4 sockets, 1-4 NUMA
-// nodes per socket (SNC / NPS) or NUMA nodes spanning two sockets, 1-4 SMT
-// threads, uncore caches shared by 1 core up to a whole socket.
-func (g *Generator) RandomShape(maxCPUs int) Shape {
+// Limit bounds the machines a Generator draws.
+type Limit struct {
+	// CPUs and NUMA are the most CPUs and NUMA nodes of a machine.
+	// Upstream's distributed allocation is exponential in NUMA nodes: 16
+	// nodes can take it seconds to minutes.
+	CPUs, NUMA int
+}
+
+// RandomShape draws a machine within limit: 1-4 sockets, 1-4 NUMA nodes per
+// socket (SNC / NPS) or NUMA nodes spanning two sockets, 1-4 SMT threads,
+// uncore caches shared by 1 core up to a whole socket.
+func (g *Generator) RandomShape(limit Limit) Shape {
 	for {
 		s := Shape{
 			Sockets:          []int{1, 1, 2, 2, 2, 3, 4}[g.pick(7)],
@@ -122,22 +130,27 @@ func (g *Generator) RandomShape(maxCPUs int) Shape {
 		default:
 			s.CoresPerUncore = g.between(1, max(1, coresPerSocket/2))
 		}
-		if s.Sockets*coresPerSocket*s.Threads <= maxCPUs {
+		numa := s.Sockets * s.NUMAPerSocket
+		if s.SocketsPerNUMA > 1 {
+			numa = s.Sockets / s.SocketsPerNUMA
+		}
+		if s.Sockets*coresPerSocket*s.Threads <= limit.CPUs && numa <= limit.NUMA {
 			return s
 		}
 	}
 }
 
 // RandomTopology is a named topology (a third of the time) or a random
-// shape of at most maxCPUs CPUs.
-func (g *Generator) RandomTopology(maxCPUs int) (Topology, string) {
+// shape, within limit.
+func (g *Generator) RandomTopology(limit Limit) (Topology, string) {
 	if len(g.names) > 0 && g.chance(0.33) {
 		name := g.names[g.pick(len(g.names))]
-		if len(g.named[name]) <= maxCPUs {
-			return Topology{Name: name, CPUs: g.named[name]}, name
+		rows := g.named[name]
+		if len(rows) <= limit.CPUs && len(numaNodesOf(rows)) <= limit.NUMA {
+			return Topology{Name: name, CPUs: rows}, name
 		}
 	}
-	s := g.RandomShape(maxCPUs)
+	s := g.RandomShape(limit)
 	return Topology{CPUs: s.Rows()}, s.String()
 }
 
@@ -326,8 +339,8 @@ func (g *Generator) RandomOptions() map[string]string {
 }
 
 // RandomTake draws a cpu.take case.
-func (g *Generator) RandomTake(maxCPUs int) *Case {
-	topology, shape := g.RandomTopology(maxCPUs)
+func (g *Generator) RandomTake(limit Limit) *Case {
+	topology, shape := g.RandomTopology(limit)
 	available := g.RandomSubset(topology.CPUs)
 	count := g.RandomCount(available.Size(), UpstreamTopology(topology.CPUs).CPUsPerCore())
 	in := &TakeInput{Topology: topology, Available: available.String(), Count: count, Options: g.RandomOptions()}
@@ -336,8 +349,8 @@ func (g *Generator) RandomTake(maxCPUs int) *Case {
 
 // RandomHints draws a cpu.hints case; the reusable CPUs are outside the
 // available ones, as an init container's are.
-func (g *Generator) RandomHints(maxCPUs int) *Case {
-	topology, shape := g.RandomTopology(maxCPUs)
+func (g *Generator) RandomHints(limit Limit) *Case {
+	topology, shape := g.RandomTopology(limit)
 	available := g.RandomSubset(topology.CPUs)
 	reusable := cpuset.New()
 	if g.chance(0.3) {
@@ -362,8 +375,8 @@ func milli(v int64) *int64 { return &v }
 // the pod already assigned, an affinity, and a pod of init containers
 // (some restartable) and app containers with whole, fractional or missing
 // CPU requests.
-func (g *Generator) RandomAllocate(maxCPUs int) *Case {
-	topology, shape := g.RandomTopology(maxCPUs)
+func (g *Generator) RandomAllocate(limit Limit) *Case {
+	topology, shape := g.RandomTopology(limit)
 	topo := UpstreamTopology(topology.CPUs)
 	cpusPerCore := topo.CPUsPerCore()
 	all := topo.CPUDetails.CPUs()
