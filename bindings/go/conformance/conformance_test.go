@@ -114,9 +114,15 @@ func (d *differential) run(c *Case) verdict {
 	d.t.Helper()
 	up, err := d.upstream(c)
 	if errors.Is(err, ErrTimeout) {
+		// What nodecore answers where upstream does not.
+		nc, err := Nodecore(c)
+		if err != nil {
+			d.t.Fatalf("%s: nodecore: %v", c.ID, err)
+		}
+		up = Outcome{ErrKind: string(hung), ErrMsg: fmt.Sprintf("no answer within %v", d.guard.Timeout)}
 		d.counts[hung]++
-		d.example(string(hung), c, up, Outcome{})
-		d.dump(hung, c, Outcome{ErrKind: string(hung), ErrMsg: err.Error()}, Outcome{})
+		d.example(string(hung), c, up, nc)
+		d.dump(hung, c, up, nc)
 		return hung
 	}
 	if err != nil {
@@ -346,24 +352,23 @@ func TestRandomMerge(t *testing.T) {
 	runRandom(t, KindMerge, func(g *Generator) *Case { return g.RandomMerge(20000) })
 }
 
-// TestReplay runs the cases of the -replay file through both sides, for
-// looking again at what a -dump file caught (with a longer
-// -upstream-timeout, say, to confirm a hang).
-func TestReplay(t *testing.T) {
-	if *flagReplay == "" {
-		t.Skip("no -replay file")
-	}
-	data, err := os.ReadFile(*flagReplay)
+// readDump reads a file of cases, or of lines of a -dump file ({"verdict",
+// "case", ...}); verdicts are "" for plain cases.
+func readDump(t *testing.T, path string) ([]*Case, []verdict) {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := newDifferential(t)
+	var cases []*Case
+	var verdicts []verdict
 	for _, line := range bytes.Split(data, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var dumped struct {
-			Case json.RawMessage `json:"case"`
+			Verdict verdict         `json:"verdict"`
+			Case    json.RawMessage `json:"case"`
 		}
 		if json.Unmarshal(line, &dumped) == nil && dumped.Case != nil {
 			line = dumped.Case
@@ -372,6 +377,42 @@ func TestReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cases = append(cases, c)
+		verdicts = append(verdicts, dumped.Verdict)
+	}
+	return cases, verdicts
+}
+
+// TestUpstreamDifferences: each documented difference between upstream and
+// nodecore's default behaviour, on an example of it, and an input on which
+// upstream never returns. When a newer upstream drops or changes one, this
+// test says so.
+func TestUpstreamDifferences(t *testing.T) {
+	d := newDifferential(t)
+	cases, verdicts := readDump(t, filepath.Join("testdata", "upstream-differences.jsonl"))
+	for i, c := range cases {
+		if got := d.run(c); got != verdicts[i] {
+			t.Errorf("%s: %s, documented as %s", c.ID, got, verdicts[i])
+		}
+	}
+	for _, diff := range Differences {
+		if d.known[diff.Name] == 0 {
+			t.Errorf("difference %s has no example in testdata/upstream-differences.jsonl", diff.Name)
+		}
+	}
+	d.report()
+}
+
+// TestReplay runs the cases of the -replay file through both sides, for
+// looking again at what a -dump file caught (with a longer
+// -upstream-timeout, say, to confirm a hang).
+func TestReplay(t *testing.T) {
+	if *flagReplay == "" {
+		t.Skip("no -replay file")
+	}
+	d := newDifferential(t)
+	cases, _ := readDump(t, *flagReplay)
+	for _, c := range cases {
 		start := time.Now()
 		v := d.run(c)
 		t.Logf("%s: %s in %v", c.ID, v, time.Since(start).Round(time.Millisecond))
