@@ -51,7 +51,9 @@ step "go benchmarks, upstream and nodecore (count $COUNT)"
 	-test.count "$COUNT" -test.benchtime "$BENCHTIME" -test.benchmem -test.timeout 0 \
 	-test.v -upstream-cap "$UPSTREAM_CAP") | tee "$RAW/go.txt"
 echo "load_after_go=$(load)" >> "$RAW/load.txt"
-"$RAW/bin/benchstat" -col /impl "$RAW/go.txt" > "$RAW/benchstat.txt" 2>/dev/null || true
+# Time only, and only the side-by-side benchmarks; allocations are in the tables.
+grep -E '^(goos|goarch|pkg|cpu):|/impl=' "$RAW/go.txt" | sed -E 's/[[:space:]]+[0-9.]+ B\/op[[:space:]]+[0-9]+ allocs\/op//' > "$RAW/go-time.txt"
+"$RAW/bin/benchstat" -col /impl "$RAW/go-time.txt" > "$RAW/benchstat.txt" 2>/dev/null || true
 
 step "cffi per-call cost"
 VENV=bindings/python/.venv
@@ -115,8 +117,8 @@ EOF
 			-test.run '^$' -test.bench "$pattern" -test.benchtime 3s >/dev/null 2>&1) || continue
 		{
 			echo "### $name"
-			perf report -i "$RAW/perf.data" --stdio --no-children --sort symbol -g none --percent-limit 2 2>/dev/null |
-				grep -E '^ +[0-9.]+%' | sed -E 's/ +$//' | cut -c1-150
+			perf report -i "$RAW/perf.data" --stdio --no-children --sort symbol -F overhead,sym -g none \
+				--percent-limit 2 2>/dev/null | grep -E '^ +[0-9.]+%' | sed -E 's/[[:space:]]+$//' | cut -c1-140
 			echo
 		} >> "$RAW/profiles.txt"
 	done < "$RAW/behind.txt"
@@ -151,9 +153,12 @@ for i, line in enumerate(lines):
     if m:
         runs.setdefault(m[1], []).append((float(m[2]), int(m[3] or 0), int(m[4] or 0)))
     m = re.match(r"^\s*--- SKIP: (Benchmark\S+)", line)
-    if m and i + 1 < len(lines):
-        skips.append((m[1], lines[i + 1].split(": ", 1)[-1].strip()))
-    m = re.match(r"^\s+bench_test\.go:\d+: (upstream .*)", line)
+    if m:
+        # The reason is logged just before the SKIP line.
+        why = next((l.split(": ", 1)[-1].strip() for l in reversed(lines[max(0, i - 3):i]) if "bench_test.go" in l), "")
+        if (m[1], why) not in skips:
+            skips.append((m[1], why))
+    m = re.match(r"^\s+bench_test\.go:\d+: (upstream \S+: one merge took .*)", line)
     if m and m[1] not in logs:
         logs.append(m[1])
 
@@ -175,7 +180,7 @@ def side_by_side(prefix):
     return rows
 
 def table(rows, keys):
-    head = "| " + " | ".join(keys) + " | upstream | nodecore | upstream / nodecore | allocs/op (upstream, nodecore) |"
+    head = "| " + " | ".join(keys) + " | upstream | nodecore | upstream / nodecore | Go allocs/op (upstream, nodecore) |"
     sep = "|" + "---|" * (len(keys) + 4)
     body = [
         "| " + " | ".join(p.get(k, "") for k in keys)
@@ -218,8 +223,8 @@ w("Machines: 64 CPUs (2 sockets × 2 NUMA nodes × 8 cores × 2 threads), 288 CP
   "`topoQuadSocketFourWayHT`: 4 sockets × 18 cores × 4 threads), 384 CPUs (2 sockets × 4 NUMA nodes × "
   "24 cores × 2 threads, an L3 per 8 cores). Every fifth core is in use; the container asks for three "
   "eighths of the machine in whole cores. Upstream: `Allocate` of a policy built once, over a fresh memory "
-  "state. nodecore: one `cpu.take` case through `EvalCase`, which also reads the topology (JSON) and the "
-  "options on every call.\n")
+  "state. nodecore: one `cpu.take` case through the JSON door (`nodecore.Eval`), which also reads the "
+  "topology and the options on every call.\n")
 if alloc:
     w(table(alloc, ["cpus", "options"]) + "\n")
 
@@ -229,7 +234,7 @@ w("Best-effort policy; each provider offers every NUMA mask that can hold its re
   "every combination of one hint per provider, so its time grows with the product of the list lengths "
   f"(255 hints per provider on 8 nodes). A shape upstream cannot finish within the cap of {cap} per merge "
   "is run once with that cap and reported instead of timed. nodecore: one `topology.merge` case through "
-  "`EvalCase` (policy, options and hints read from JSON on every call).\n")
+  "the JSON door (policy, options and hints read from JSON on every call).\n")
 if merge:
     w(table(merge, ["nodes", "providers"]) + "\n")
 for name, why in skips:
@@ -238,13 +243,14 @@ for line in logs:
     w(f"- {line}")
 w("")
 
+w("Go allocs/op counts Go heap allocations only: nodecore's own (Rust) allocations are not in it.\n")
 w("## Per-call overhead\n")
 w("| path | ns per call |")
 w("|---|---|")
 if "BenchmarkCgoCall" in single:
     w(f"| Go → C through cgo (`nodecore.ABIVersion`) | {single['BenchmarkCgoCall']:.1f} |")
 if "BenchmarkEvalDoor" in single:
-    w(f"| Go `EvalCase`, smallest case (`cpuset.parse`) | {single['BenchmarkEvalDoor']:.0f} |")
+    w(f"| Go `nodecore.Eval`, smallest case (`cpuset.parse`) | {single['BenchmarkEvalDoor']:.0f} |")
 if "python-noop" in cffi:
     w(f"| Python, empty function call | {float(cffi['python-noop']):.1f} |")
 if "cffi-abi-version" in cffi:
@@ -265,6 +271,9 @@ if crit:
 
 w("## Where nodecore is not ahead\n")
 if behind:
+    w("nodecore's times here include its JSON door: reading the case and writing the answer as JSON "
+      "(the smallest case costs the \"Go `nodecore.Eval`\" figure above). The profiles show where the "
+      "time goes.\n")
     for p, u, n in behind:
         w(f"- {', '.join(f'{k}={v}' for k, v in p.items())}: upstream {fmt_ns(u)}, nodecore {fmt_ns(n)}")
     profiles = read("profiles.txt").strip()

@@ -68,8 +68,8 @@ func benchCount(rows []CPURow) int {
 
 // BenchmarkAllocate: the static policy allocating one container. Upstream:
 // Allocate on a policy built once, over a fresh memory state holding the
-// pool. Nodecore: one cpu.take case through the C ABI, which also reads the
-// topology and the options on every call.
+// pool. Nodecore: one cpu.take case through the C ABI's JSON door, which
+// also reads the topology and the options on every call.
 func BenchmarkAllocate(b *testing.B) {
 	for _, m := range benchMachines(b) {
 		pool := benchPool(m.topology.CPUs)
@@ -133,7 +133,7 @@ func checkSameAnswer(b *testing.B, c *Case) {
 	checked.Store(key, true)
 }
 
-// benchEval times one case through nodecore.EvalCase.
+// benchEval times one case through the JSONL door, nodecore.Eval.
 func benchEval(b *testing.B, c *Case) {
 	b.Helper()
 	data, err := json.Marshal(c)
@@ -142,7 +142,7 @@ func benchEval(b *testing.B, c *Case) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := nodecore.EvalCase(data); err != nil {
+		if _, err := nodecore.Eval(data); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -272,12 +272,12 @@ func BenchmarkCgoCall(b *testing.B) {
 }
 
 // BenchmarkEvalDoor is the fixed cost of the JSON case door: the smallest
-// case (a CPU list parse) through nodecore.EvalCase.
+// case (a CPU list parse) through nodecore.Eval.
 func BenchmarkEvalDoor(b *testing.B) {
 	data := []byte(`{"id":"bench","kind":"cpuset.parse","input":{"text":"0-3"}}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := nodecore.EvalCase(data); err != nil {
+		if _, err := nodecore.Eval(data); err != nil {
 			b.Fatal(err)
 		}
 	}

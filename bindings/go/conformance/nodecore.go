@@ -1,14 +1,15 @@
 package conformance
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
 	"github.com/nodecore/nodecore/bindings/go/nodecore"
 )
 
-// Nodecore answers a case through the C ABI (nodecore.EvalCase), the
-// universal door that takes every kind in the case format.
+// Nodecore answers a case through the C ABI's universal door
+// (nodecore_eval), which takes every kind of the case format.
 func Nodecore(c *Case) (Outcome, error) {
 	data, err := json.Marshal(c)
 	if err != nil {
@@ -17,11 +18,16 @@ func Nodecore(c *Case) (Outcome, error) {
 	return NodecoreJSON(data)
 }
 
-// NodecoreJSON answers a case already encoded as JSON.
+// NodecoreJSON answers a case already encoded as JSON on one line (as
+// encoding/json writes it), through nodecore.Eval, the JSONL door.
 func NodecoreJSON(caseJSON []byte) (Outcome, error) {
-	answer, err := nodecore.EvalCase(caseJSON)
+	answer, err := nodecore.Eval(caseJSON)
 	if err != nil {
 		return Outcome{}, err
+	}
+	answer = bytes.TrimSuffix(answer, []byte("\n"))
+	if bytes.Count(answer, []byte("\n")) != 0 {
+		return Outcome{}, fmt.Errorf("nodecore answered more than one line for one case: %s", answer)
 	}
 	var a struct {
 		Output json.RawMessage `json:"output"`
