@@ -302,6 +302,12 @@ typedef struct nodecore_static_policy nodecore_static_policy;
 typedef struct nodecore_topology nodecore_topology;
 
 /**
+ * A topology-manager policy ready to merge on one machine. Created by
+ * `nodecore_topology_policy_new`, freed with `nodecore_topology_policy_free`.
+ */
+typedef struct nodecore_topology_policy nodecore_topology_policy;
+
+/**
  * The kubelet feature gates that unlock CPU manager policy options by
  * maturity: a combination of the `NODECORE_CPU_OPTION_GATE_*` bits.
  */
@@ -429,6 +435,33 @@ typedef struct nodecore_cpu_info {
   size_t numa;
   size_t uncore;
 } nodecore_cpu_info;
+
+/**
+ * What one provider says about one resource (upstream's
+ * `map[string][]TopologyHint` entry): the hints `offset .. offset + len`
+ * of the hint array passed beside it, or, when `no_preference` is true, no
+ * preference at all (`offset` and `len` ignored).
+ *
+ * The three answers upstream tells apart stay apart: no preference (a
+ * provider without an entry, or a resource mapped to nil), cannot be
+ * satisfied (`len` 0 and `no_preference` false: an empty list), and hints.
+ * A provider answering for several resources gives one list per resource;
+ * the merge does not depend on the order of lists.
+ */
+typedef struct nodecore_hint_list {
+  size_t offset;
+  size_t len;
+  bool no_preference;
+} nodecore_hint_list;
+
+/**
+ * What a merge decides for one pod (or container): the hint to store and
+ * whether to admit.
+ */
+typedef struct nodecore_merge_result {
+  struct nodecore_hint hint;
+  bool admit;
+} nodecore_merge_result;
 
 /**
  * `Guaranteed`: every container's requests equal its limits.
@@ -1073,6 +1106,103 @@ nodecore_status nodecore_topology_cpu_info(const struct nodecore_topology *topol
  * `topology` is NULL or a live topology.
  */
 struct nodecore_cpuset *nodecore_topology_cpus(const struct nodecore_topology *topology);
+
+/**
+ * Builds a policy from a JSON configuration, checking it as the kubelet's
+ * `NewManager` does:
+ *
+ * ```json
+ * {"policy": "best-effort", "numa_nodes": [0, 1],
+ *  "distances": {"0": [10, 21], "1": [21, 10]},
+ *  "options": {"prefer-closest-numa-nodes": "true"}}
+ * ```
+ *
+ * `policy` is `none`, `best-effort`, `restricted` or `single-numa-node`
+ * (the other fields may be left out or `null` when empty);
+ * `numa_nodes` the machine's NUMA node ids; `distances` each node's
+ * distance row (`nodecore_topology_numa_distances` gives this machine's),
+ * needed with `prefer-closest-numa-nodes`; `options` the kubelet's
+ * `topologyManagerPolicyOptions` (beta options enabled, as by default).
+ *
+ * Errors: `NODECORE_STATUS_UNKNOWN_POLICY`, `NODECORE_STATUS_INVALID_OPTIONS`,
+ * `NODECORE_STATUS_MISSING_DISTANCES`, `NODECORE_STATUS_TOO_MANY_NUMA_NODES`,
+ * `NODECORE_STATUS_NUMA_NODE_OUT_OF_RANGE`, `NODECORE_STATUS_INVALID_INPUT`
+ * (not that JSON). On success `*out` receives a new policy; on failure it
+ * is set to NULL.
+ *
+ * # Safety
+ * `config_json` is valid for reading `len` bytes; `out` is valid for
+ * writing one pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_topology_policy_new(const char *config_json,
+                                             size_t len,
+                                             struct nodecore_topology_policy **out,
+                                             struct nodecore_error **err);
+
+/**
+ * Frees a policy. NULL is a no-op.
+ *
+ * # Safety
+ * `policy` is NULL or a policy from this library not yet freed, used by no
+ * other thread; it is invalid afterwards.
+ */
+void nodecore_topology_policy_free(struct nodecore_topology_policy *policy);
+
+/**
+ * Merges the hint providers' answers for one container (or pod) exactly as
+ * the kubelet's policy `Merge` does, and stores the result in `*out`.
+ *
+ * `lists` holds `lists_len` answers, one per provider and resource, each
+ * naming its hints in `hints` (`hints_len` entries) or saying it has no
+ * preference (see `nodecore_hint_list`); their order does not matter. A
+ * provider that answered nothing at all is one list with `no_preference`
+ * (or no list: a missing provider changes nothing).
+ *
+ * Errors: `NODECORE_STATUS_MISSING_DISTANCES` with
+ * `prefer-closest-numa-nodes` when the answer needs a distance past the end
+ * of a short row (where upstream panics); `NODECORE_STATUS_INVALID_ARGUMENT`
+ * for a list reaching past the hints.
+ *
+ * # Safety
+ * `policy` is NULL or a live policy; `hints` is valid for reading
+ * `hints_len` hints, `lists` for `lists_len` lists; `out` is valid for
+ * writing one result; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_topology_policy_merge(const struct nodecore_topology_policy *policy,
+                                               const struct nodecore_hint *hints,
+                                               size_t hints_len,
+                                               const struct nodecore_hint_list *lists,
+                                               size_t lists_len,
+                                               struct nodecore_merge_result *out,
+                                               struct nodecore_error **err);
+
+/**
+ * Merges many pods' (or containers') answers in one call: pod `i` owns the
+ * lists `pods[i]` (a span of `lists`), whose hints are in `hints`, and its
+ * result goes to `results[i]`. `results_cap` must be at least `pods_len`
+ * (otherwise `NODECORE_STATUS_INSUFFICIENT_SPACE`, with `pods_len` in
+ * `*out_len`); `*out_len` receives `pods_len` on success.
+ *
+ * The answers are those of `nodecore_topology_policy_merge` for each pod.
+ * When one pod's merge fails the call fails, naming the pod's index, and
+ * no result is written.
+ *
+ * # Safety
+ * As for `nodecore_topology_policy_merge`; `pods` is valid for reading
+ * `pods_len` spans; `results` for writing `results_cap` results; `out_len`
+ * for writing one `size_t`.
+ */
+nodecore_status nodecore_topology_policy_merge_batch(const struct nodecore_topology_policy *policy,
+                                                     const struct nodecore_hint *hints,
+                                                     size_t hints_len,
+                                                     const struct nodecore_hint_list *lists,
+                                                     size_t lists_len,
+                                                     const struct nodecore_span *pods,
+                                                     size_t pods_len,
+                                                     struct nodecore_merge_result *results,
+                                                     size_t results_cap,
+                                                     size_t *out_len,
+                                                     struct nodecore_error **err);
 
 /**
  * The C ABI this library implements: `(major << 16) | minor`. Compare with

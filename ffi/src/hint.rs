@@ -9,6 +9,9 @@
 use nodecore::topologymanager::bitmask::BitMask;
 use nodecore::topologymanager::{ProviderHints, TopologyHint};
 
+use crate::error::Error;
+use crate::span::nodecore_span;
+
 /// One placement a resource could have: on the NUMA nodes of `numa_mask`
 /// (bit `i` is node `i`), or on any node when `any_node` is true (upstream's
 /// nil affinity; `numa_mask` is then ignored). `preferred` marks a placement
@@ -39,6 +42,44 @@ impl From<TopologyHint> for nodecore_hint {
             preferred: hint.preferred,
         }
     }
+}
+
+/// What one provider says about one resource (upstream's
+/// `map[string][]TopologyHint` entry): the hints `offset .. offset + len`
+/// of the hint array passed beside it, or, when `no_preference` is true, no
+/// preference at all (`offset` and `len` ignored).
+///
+/// The three answers upstream tells apart stay apart: no preference (a
+/// provider without an entry, or a resource mapped to nil), cannot be
+/// satisfied (`len` 0 and `no_preference` false: an empty list), and hints.
+/// A provider answering for several resources gives one list per resource;
+/// the merge does not depend on the order of lists.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct nodecore_hint_list {
+    pub offset: usize,
+    pub len: usize,
+    pub no_preference: bool,
+}
+
+/// The library's form of hint lists: one single-resource provider map per
+/// list, which merges exactly as the caller's providers would (the merge
+/// flattens providers into their resources' lists).
+pub(crate) fn providers(hints: &[nodecore_hint], lists: &[nodecore_hint_list]) -> Result<Vec<ProviderHints>, Error> {
+    lists
+        .iter()
+        .enumerate()
+        .map(|(index, list)| {
+            let hints = if list.no_preference {
+                None
+            } else {
+                let span = nodecore_span { offset: list.offset, len: list.len };
+                let hints = span.of(hints, &format!("hint list {index}"))?;
+                Some(hints.iter().map(|&hint| TopologyHint::from(hint)).collect())
+            };
+            Ok(ProviderHints::from([(String::new(), hints)]))
+        })
+        .collect()
 }
 
 /// A provider's answer as one hint list written into `(buf, cap)`: the
@@ -76,6 +117,25 @@ mod tests {
         assert_eq!(from_provider(&ProviderHints::from([("cpu".to_owned(), Some(vec![]))])), (vec![], false));
         let answer = ProviderHints::from([("cpu".to_owned(), Some(vec![hint]))]);
         assert_eq!(from_provider(&answer), (vec![nodecore_hint::from(hint)], false));
+    }
+
+    #[test]
+    fn lists_tell_no_preference_from_cannot_satisfy() {
+        let hints = [nodecore_hint { numa_mask: 1, any_node: false, preferred: true }];
+        let lists = [
+            nodecore_hint_list { offset: 9, len: 9, no_preference: true },
+            nodecore_hint_list { offset: 0, len: 0, no_preference: false },
+            nodecore_hint_list { offset: 0, len: 1, no_preference: false },
+        ];
+        let providers = providers(&hints, &lists).unwrap();
+        assert_eq!(providers[0][""], None);
+        assert_eq!(providers[1][""], Some(vec![]));
+        assert_eq!(providers[2][""], Some(vec![TopologyHint::from(hints[0])]));
+        assert_eq!(from_provider(&providers[0]), (vec![], true));
+        assert_eq!(from_provider(&ProviderHints::new()), (vec![], true));
+        assert_eq!(from_provider(&providers[1]), (vec![], false));
+        let past = [nodecore_hint_list { offset: 1, len: 1, no_preference: false }];
+        assert!(super::providers(&hints, &past).unwrap_err().message.starts_with("hint list 0"));
     }
 
     impl nodecore_hint {

@@ -18,6 +18,7 @@
 //! | `pod.rs` | `nodecore_pod`, `nodecore_container`: pods as the CPU manager reads them |
 //! | `hint.rs` | `nodecore_hint`, `nodecore_hint_list`: topology hints |
 //! | `static_policy.rs` | `nodecore_static_policy`: the CPU manager's static policy and state |
+//! | `topology_policy.rs` | `nodecore_topology_policy`: the topology manager's hint merge |
 //!
 //! and the machinery they share: `panic.rs` (the panic boundary),
 //! `handle.rs` (opaque handles), `arg.rs` (checked arguments, buffers).
@@ -100,4 +101,5 @@ pub mod static_policy;
 pub mod status;
 pub mod string;
 pub mod topology;
+pub mod topology_policy;
 pub mod version;

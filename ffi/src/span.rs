@@ -19,6 +19,15 @@ pub struct nodecore_span {
 }
 
 impl nodecore_span {
+    /// The elements of `items` this span covers; an error naming `what`
+    /// when the span reaches past the end.
+    pub(crate) fn of<'a, T>(self, items: &'a [T], what: &str) -> Result<&'a [T], Error> {
+        self.offset
+            .checked_add(self.len)
+            .and_then(|end| items.get(self.offset..end))
+            .ok_or_else(|| self.out_of_bounds(items.len(), what))
+    }
+
     /// The part of `text` this span covers; an error naming `what` when the
     /// span reaches past the end or cuts a UTF-8 character.
     pub(crate) fn text<'a>(self, text: &'a str, what: &str) -> Result<&'a str, Error> {
@@ -50,6 +59,10 @@ mod tests {
     #[test]
     fn spans_stay_inside_their_array_or_text() {
         let span = |offset, len| nodecore_span { offset, len };
+        assert_eq!(span(1, 2).of(&[1, 2, 3], "x").unwrap(), &[2, 3]);
+        assert_eq!(span(3, 0).of(&[1, 2, 3], "x").unwrap(), &[] as &[i32]);
+        assert_eq!(span(2, 2).of(&[1, 2, 3], "x").unwrap_err().status, nodecore_status::InvalidArgument);
+        assert!(span(usize::MAX, 2).of(&[1], "x").is_err(), "no overflow");
         assert_eq!(span(0, 3).text("podé", "uid").unwrap(), "pod");
         let err = span(0, 4).text("podé", "uid").unwrap_err();
         assert!(err.message.contains("UTF-8") && err.message.starts_with("uid"), "{}", err.message);

@@ -394,6 +394,7 @@ int main(int argc, char **argv) {
     test_topology_errors();
     test_eval();
     test_cpumanager();
+    test_topologymanager();
     for (int k = 1; k < argc; k++) {
         test_eval_vectors(argv[k]);
     }

@@ -1,6 +1,10 @@
 package nodecore
 
-import "testing"
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+)
 
 // The fixed cost of one cgo transition: the cheapest call there is.
 func BenchmarkCgoCall(b *testing.B) {
@@ -108,4 +112,59 @@ func BenchmarkTakeCPUs(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// Topology-manager merges for 2, 4 and 8 NUMA nodes with 2 to 4 providers.
+func BenchmarkTopologyMerge(b *testing.B) {
+	for _, nodes := range []int{2, 4, 8} {
+		for providers := 2; providers <= 4; providers++ {
+			b.Run(fmt.Sprintf("numa=%d/providers=%d", nodes, providers), func(b *testing.B) {
+				numa := make([]int, nodes)
+				for i := range numa {
+					numa[i] = i
+				}
+				p, err := NewTopologyPolicy(TopologyPolicyConfig{Policy: "restricted", NUMANodes: numa})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer p.Close()
+				answers := randomProviders(rand.New(rand.NewSource(int64(nodes*10+providers))), nodes, providers)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := p.Merge(answers...); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Merging 100 pods' hints in one call, reusing the batch's buffers.
+func BenchmarkTopologyMergeBatch(b *testing.B) {
+	p, err := NewTopologyPolicy(TopologyPolicyConfig{Policy: "restricted", NUMANodes: []int{0, 1, 2, 3}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	r := rand.New(rand.NewSource(1))
+	pods := make([][]ProviderHints, 100)
+	for i := range pods {
+		pods[i] = randomProviders(r, 4, 3)
+	}
+	var batch HintBatch
+	var results []MergeResult
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		batch.Reset()
+		for _, pod := range pods {
+			batch.AddPod(pod...)
+		}
+		if results, err = p.MergeBatch(&batch, results[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pods)), "ns/pod")
 }

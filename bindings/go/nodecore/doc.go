@@ -5,7 +5,9 @@
 // ([ParseCPUSet], [CPUSet.String]); CPU topologies ([DiscoverTopology],
 // [LoadTopologyJSON], [NamedTopology]); the CPU manager's static policy with
 // its state ([NewStaticPolicy]: Allocate, RemoveContainer, TopologyHints)
-// and its selection alone ([TakeCPUs]); and the shared case format
+// and its selection alone ([TakeCPUs]); the topology manager's merge
+// ([NewTopologyPolicy]: Merge, and MergeBatch for many pods in one call);
+// and the shared case format
 // ([EvalCase], [Eval]), which answers every kind the library knows exactly
 // as the nodecore command does.
 //
@@ -31,8 +33,8 @@
 //
 // # Lifetimes
 //
-// A [Topology] or [StaticPolicy] is a handle to library memory: call Close
-// when done. A
+// A [Topology], [StaticPolicy] or [TopologyPolicy] is a handle to library
+// memory: call Close when done. A
 // finalizer frees a forgotten handle as a safety net only, because it runs at
 // the garbage collector's pace, not the program's. Finalizers are used
 // rather than runtime.AddCleanup because this module supports Go 1.22 (the

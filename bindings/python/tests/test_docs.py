@@ -9,8 +9,9 @@ import nodecore.cpuset
 import nodecore.hint
 import nodecore.pod
 import nodecore.static_policy
+import nodecore.topology_policy
 
-MODULES = [nodecore, nodecore.cpuset, nodecore.hint, nodecore.pod, nodecore.static_policy]
+MODULES = [nodecore, nodecore.cpuset, nodecore.hint, nodecore.pod, nodecore.static_policy, nodecore.topology_policy]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

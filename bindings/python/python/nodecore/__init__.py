@@ -21,6 +21,7 @@ from .hint import Hint
 from .pod import Container, Pod, QOSClass
 from .static_policy import StaticPolicy, take_cpus
 from .topology import CPUInfo, Topology
+from .topology_policy import MergeResult, TopologyPolicy, merge_hints
 from .version import ABI_VERSION, abi_version, library_version
 
 __all__ = [
@@ -30,15 +31,18 @@ __all__ = [
     "Container",
     "Hint",
     "MAX_CPU_ID",
+    "MergeResult",
     "NodecoreError",
     "Pod",
     "QOSClass",
     "StaticPolicy",
     "Status",
     "Topology",
+    "TopologyPolicy",
     "abi_version",
     "eval_case",
     "eval_jsonl",
     "library_version",
+    "merge_hints",
     "take_cpus",
 ]
