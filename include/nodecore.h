@@ -308,6 +308,85 @@ typedef struct nodecore_topology nodecore_topology;
 typedef struct nodecore_topology_policy nodecore_topology_policy;
 
 /**
+ * Elements `offset .. offset + len` of the array, or bytes of the text,
+ * that the function pairs the span with.
+ */
+typedef struct nodecore_span {
+  size_t offset;
+  size_t len;
+} nodecore_span;
+
+/**
+ * The kubelet's `--cgroup-driver`: one of the `NODECORE_CGROUP_DRIVER_*`
+ * values.
+ */
+typedef uint32_t nodecore_cgroup_driver;
+
+/**
+ * A pod's QoS class (`status.qosClass`): one of the `NODECORE_QOS_*`
+ * values. Only Guaranteed pods get exclusive CPUs.
+ */
+typedef uint32_t nodecore_qos_class;
+
+/**
+ * A cgroup version: `NODECORE_CGROUP_V1` or `NODECORE_CGROUP_V2` (a hybrid
+ * host is v1 to the kubelet).
+ */
+typedef uint32_t nodecore_cgroup_version;
+
+/**
+ * The kubelet's `memorySwap.swapBehavior`: one of the `NODECORE_SWAP_*`
+ * behaviours.
+ */
+typedef uint32_t nodecore_swap_behavior;
+
+/**
+ * What the kubelet knows about one container when it configures swap
+ * (`configureContainerSwapResources`). Memory amounts are bytes, 0 when
+ * unset.
+ */
+typedef struct nodecore_container_swap_input {
+  nodecore_cgroup_version cgroup_version;
+  /**
+   * Whether the host can limit swap (v1: `memory.memsw.limit_in_bytes`,
+   * v2: `memory.swap.max`).
+   */
+  bool swap_controller;
+  nodecore_swap_behavior swap_behavior;
+  /**
+   * The `NodeSwap` feature gate.
+   */
+  bool node_swap_gate;
+  nodecore_qos_class qos;
+  /**
+   * `IsCriticalPod`: static, mirror, or priority of 2000000000 or more.
+   */
+  bool critical;
+  int64_t memory_request;
+  int64_t memory_limit;
+  /**
+   * cAdvisor's `MemoryCapacity` and `SwapCapacity`.
+   */
+  int64_t node_memory;
+  int64_t node_swap;
+} nodecore_container_swap_input;
+
+/**
+ * What the kubelet puts in a container's resources for swap: one of the
+ * `NODECORE_SWAP_SETTING_*` values.
+ */
+typedef uint32_t nodecore_swap_setting_kind;
+
+/**
+ * A container's swap setting: `kind`, and `swap_max` for
+ * `NODECORE_SWAP_SETTING_SWAP_MAX` (0 otherwise).
+ */
+typedef struct nodecore_swap_setting {
+  nodecore_swap_setting_kind kind;
+  int64_t swap_max;
+} nodecore_swap_setting;
+
+/**
  * The kubelet feature gates that unlock CPU manager policy options by
  * maturity: a combination of the `NODECORE_CPU_OPTION_GATE_*` bits.
  */
@@ -352,21 +431,6 @@ typedef struct nodecore_static_policy_config {
   const char *state_file;
   size_t state_file_len;
 } nodecore_static_policy_config;
-
-/**
- * Elements `offset .. offset + len` of the array, or bytes of the text,
- * that the function pairs the span with.
- */
-typedef struct nodecore_span {
-  size_t offset;
-  size_t len;
-} nodecore_span;
-
-/**
- * A pod's QoS class (`status.qosClass`): one of the `NODECORE_QOS_*`
- * values. Only Guaranteed pods get exclusive CPUs.
- */
-typedef uint32_t nodecore_qos_class;
 
 /**
  * A pod: its UID (`metadata.uid`, a span of the names text) and QoS class.
@@ -464,6 +528,52 @@ typedef struct nodecore_merge_result {
 } nodecore_merge_result;
 
 /**
+ * `cgroupfs`: a name's components joined with `/`.
+ */
+#define NODECORE_CGROUP_DRIVER_CGROUPFS 0
+
+/**
+ * `systemd`: a name's components as nested `.slice` units.
+ */
+#define NODECORE_CGROUP_DRIVER_SYSTEMD 1
+
+/**
+ * cgroup v1.
+ */
+#define NODECORE_CGROUP_V1 1
+
+/**
+ * cgroup v2 (the unified hierarchy).
+ */
+#define NODECORE_CGROUP_V2 2
+
+/**
+ * `NoSwap` (also the empty setting): no container gets swap.
+ */
+#define NODECORE_SWAP_NO_SWAP 0
+
+/**
+ * `LimitedSwap`: Burstable containers get swap in proportion to their
+ * memory request.
+ */
+#define NODECORE_SWAP_LIMITED_SWAP 1
+
+/**
+ * Nothing: the host has no swap controller.
+ */
+#define NODECORE_SWAP_SETTING_NOT_CONFIGURED 0
+
+/**
+ * cgroup v2: `memory.swap.max` = `swap_max` bytes (0: no swap).
+ */
+#define NODECORE_SWAP_SETTING_SWAP_MAX 1
+
+/**
+ * cgroup v1 without swap: the memory+swap limit equals the memory limit.
+ */
+#define NODECORE_SWAP_SETTING_MEMSW_EQUALS_MEMORY_LIMIT 2
+
+/**
  * `Guaranteed`: every container's requests equal its limits.
  */
 #define NODECORE_QOS_GUARANTEED 0
@@ -518,6 +628,154 @@ typedef struct nodecore_merge_result {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Writes the literal path of a cgroup name under `driver` (the kubelet's
+ * `CgroupName.ToCgroupfs` / `ToSystemd`) into `(buf, cap)` with a NUL, its
+ * length in `*out_len` (the buffer protocol of `nodecore_cpuset_format`).
+ *
+ * The name is its components, outermost first: `components` holds
+ * `components_len` spans of `text`. `[kubepods, burstable, pod1234]` is
+ * `/kubepods/burstable/pod1234` with cgroupfs and
+ * `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234.slice`
+ * with systemd. A component holding `/` or `_` is refused as upstream's
+ * `NewCgroupName` refuses it, and so are `.`, `..` and NUL
+ * (`NODECORE_STATUS_INVALID_NAME`); systemd refuses empty components.
+ *
+ * # Safety
+ * `text` is valid for reading `text_len` bytes and `components` for
+ * `components_len` spans; `buf` for writing `cap` bytes; `out_len` for
+ * writing one `size_t`; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_cgroup_name_to_path(const char *text,
+                                             size_t text_len,
+                                             const struct nodecore_span *components,
+                                             size_t components_len,
+                                             nodecore_cgroup_driver driver,
+                                             char *buf,
+                                             size_t cap,
+                                             size_t *out_len,
+                                             struct nodecore_error **err);
+
+/**
+ * Converts a literal cgroup path from one driver's form to another's: the
+ * path is read as the kubelet reads it under `from`
+ * (`ParseCgroupfsToCgroupName`, `ParseSystemdToCgroupName`: for systemd
+ * only the last path element counts) and written under `to`, with the
+ * buffer protocol. `/kubepods/burstable` (cgroupfs) is
+ * `/kubepods.slice/kubepods-burstable.slice` (systemd), and back.
+ *
+ * # Safety
+ * `path` is valid for reading `len` bytes; `buf`, `out_len` and `err` as
+ * for `nodecore_cgroup_name_to_path`.
+ */
+nodecore_status nodecore_cgroup_path_convert(const char *path,
+                                             size_t len,
+                                             nodecore_cgroup_driver from,
+                                             nodecore_cgroup_driver to,
+                                             char *buf,
+                                             size_t cap,
+                                             size_t *out_len,
+                                             struct nodecore_error **err);
+
+/**
+ * The path of a pod's cgroup under `driver`, in the kubelet's layout for
+ * `--cgroup-root` (`cgroup_root`, cgroupfs form, length 0 for `/`) and
+ * `--cgroups-per-qos`: `<root>/kubepods[/burstable|/besteffort]/pod<uid>`
+ * (without per-QoS cgroups, the root itself), with the buffer protocol.
+ * A UID other than ASCII letters, digits and `-`, or one containing `pod`,
+ * is `NODECORE_STATUS_INVALID_NAME`.
+ *
+ * # Safety
+ * `cgroup_root` and `pod_uid` are valid for reading their lengths; `buf`,
+ * `out_len` and `err` as for `nodecore_cgroup_name_to_path`.
+ */
+nodecore_status nodecore_cgroup_pod_path(const char *cgroup_root,
+                                         size_t cgroup_root_len,
+                                         bool cgroups_per_qos,
+                                         nodecore_qos_class qos,
+                                         const char *pod_uid,
+                                         size_t pod_uid_len,
+                                         nodecore_cgroup_driver driver,
+                                         char *buf,
+                                         size_t cap,
+                                         size_t *out_len,
+                                         struct nodecore_error **err);
+
+/**
+ * `cpu.shares` for a CPU request in millicores (the kubelet's
+ * `MilliCPUToShares`): 2 for none, else `milli * 1024 / 1000` clamped to
+ * 2..262144.
+ */
+uint64_t nodecore_cgroup_milli_cpu_to_shares(int64_t milli_cpu);
+
+/**
+ * The CFS quota in µs for a CPU limit in millicores over `period` µs (the
+ * kubelet's `MilliCPUToQuota`; the kubelet's period is 100000): 0 for no
+ * limit, else `milli * period / 1000`, at least 1000.
+ */
+int64_t nodecore_cgroup_milli_cpu_to_quota(int64_t milli_cpu, uint64_t period);
+
+/**
+ * The kubelet's cgroup v2 `cpu.weight` for `shares` (its linear
+ * `getCPUWeight`, used for kubepods, QoS and pod cgroups).
+ */
+uint64_t nodecore_cgroup_cpu_shares_to_weight_linear(uint64_t shares);
+
+/**
+ * The OCI runtimes' cgroup v2 `cpu.weight` for `shares` (the quadratic
+ * conversion of runc 1.3.2 and later, used for container cgroups).
+ */
+uint64_t nodecore_cgroup_cpu_shares_to_weight_quadratic(uint64_t shares);
+
+/**
+ * `cpu.weight` read back as shares (the kubelet's `CPUWeightToCPUShares`).
+ */
+uint64_t nodecore_cgroup_cpu_weight_to_shares(uint64_t weight);
+
+/**
+ * The `memory.high` the kubelet sets for a container under MemoryQoS, or
+ * 0 when it sets none (it never sets 0). `limit` 0 means no limit;
+ * `node_allocatable` is the node's allocatable memory (the target without
+ * a limit); the kubelet's defaults are `factor` 0.9 and `page_size` 4096.
+ */
+int64_t nodecore_cgroup_memory_high(int64_t request,
+                                    int64_t limit,
+                                    int64_t node_allocatable,
+                                    double factor,
+                                    int64_t page_size);
+
+/**
+ * The swap setting of one container, as `configureContainerSwapResources`
+ * decides it, stored in `*out`. No swap unless the gate is on, the pod is
+ * not critical, `LimitedSwap`, Burstable, with a memory request or limit,
+ * request and limit differ, cgroup v2, and the proportional share is
+ * computable.
+ *
+ * # Safety
+ * `input` is NULL or valid for reading one input; `out` for writing one
+ * setting; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_cgroup_container_swap(const struct nodecore_container_swap_input *input,
+                                               struct nodecore_swap_setting *out,
+                                               struct nodecore_error **err);
+
+/**
+ * LimitedSwap's share of the node's swap for a container's memory request
+ * (the kubelet's `calcSwapForBurstablePods`), in `*out`:
+ * `int64(request / node_memory * node_swap)` in float64.
+ * `NODECORE_STATUS_INVALID_CONFIGURATION` when node memory is not positive
+ * or the request exceeds it.
+ *
+ * # Safety
+ * `out` is valid for writing one `int64_t`; `err` is NULL or valid for
+ * writing one pointer.
+ */
+nodecore_status nodecore_cgroup_limited_swap_bytes(int64_t memory_request,
+                                                   int64_t node_memory,
+                                                   int64_t node_swap,
+                                                   int64_t *out,
+                                                   struct nodecore_error **err);
 
 /**
  * A new empty set. NULL only if the library panicked.

@@ -19,6 +19,7 @@
 //! | `hint.rs` | `nodecore_hint`, `nodecore_hint_list`: topology hints |
 //! | `static_policy.rs` | `nodecore_static_policy`: the CPU manager's static policy and state |
 //! | `topology_policy.rs` | `nodecore_topology_policy`: the topology manager's hint merge |
+//! | `cgroup.rs` | cgroup names, paths and value conversions |
 //!
 //! and the machinery they share: `panic.rs` (the panic boundary),
 //! `handle.rs` (opaque handles), `arg.rs` (checked arguments, buffers).
@@ -91,6 +92,7 @@ mod arg;
 mod handle;
 mod panic;
 
+pub mod cgroup;
 pub mod cpuset;
 pub mod error;
 pub mod eval;

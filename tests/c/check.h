@@ -38,5 +38,6 @@ nodecore_topology *named_topology(const char *name);
 /* One test file per module. */
 void test_cpumanager(void);
 void test_topologymanager(void);
+void test_cgroups(void);
 
 #endif

@@ -395,6 +395,7 @@ int main(int argc, char **argv) {
     test_eval();
     test_cpumanager();
     test_topologymanager();
+    test_cgroups();
     for (int k = 1; k < argc; k++) {
         test_eval_vectors(argv[k]);
     }

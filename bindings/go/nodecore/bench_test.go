@@ -168,3 +168,18 @@ func BenchmarkTopologyMergeBatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pods)), "ns/pod")
 }
+
+func BenchmarkPodCgroupPath(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := PodCgroupPath("", true, QOSBurstable, "6e8d8e5a-36b3-4d3c-9e6e-7b5bdc5a7b9f", CgroupDriverSystemd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMilliCPUToShares(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		MilliCPUToShares(int64(i))
+	}
+}
