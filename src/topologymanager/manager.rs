@@ -305,6 +305,7 @@ mod tests {
         assert_eq!(new("bad", "bad", &[("max-allowable-numa-nodes", "9")], &nine), Some("unknown-policy"));
         assert_eq!(new("restricted", "bad", &[], &nine[..2]), Some("unknown-scope"));
         assert_eq!(new("restricted", "pod", &[], &[0, 64]), Some("numa-node-out-of-range"));
+        assert_eq!(new("bad", "pod", &[], &[0, 64]), Some("unknown-policy"));
         assert_eq!(new("restricted", "pod", &[], &nine[..8]), None);
     }
 }

@@ -39,22 +39,23 @@ impl NumaInfo {
     /// machine's order), and their distance rows only when `load_distances`
     /// (upstream loads them only for `prefer-closest-numa-nodes`).
     ///
-    /// Refuses a node id above 63 and, when loading distances, a node
-    /// without a row.
+    /// Refuses, when loading distances, a node without a row (upstream's
+    /// error), then a node id above 63 (where upstream makes a nil mask and
+    /// panics later).
     pub fn new(nodes: &[usize], distances: &BTreeMap<usize, Vec<u64>>, load_distances: bool) -> Result<Self, Error> {
-        let mut default_affinity = BitMask::empty();
-        for &node in nodes {
-            if node >= MAX_BITS {
-                return Err(Error::NumaNodeOutOfRange(node));
-            }
-            default_affinity = BitMask::from_u64(default_affinity.as_u64() | 1 << node);
-        }
         let mut rows = BTreeMap::new();
         if load_distances {
             for &node in nodes {
                 let row = distances.get(&node).ok_or(Error::MissingDistances { node })?;
                 rows.insert(node, row.clone());
             }
+        }
+        let mut default_affinity = BitMask::empty();
+        for &node in nodes {
+            if node >= MAX_BITS {
+                return Err(Error::NumaNodeOutOfRange(node));
+            }
+            default_affinity = BitMask::from_u64(default_affinity.as_u64() | 1 << node);
         }
         Ok(NumaInfo { nodes: nodes.to_vec(), default_affinity, distances: rows })
     }
