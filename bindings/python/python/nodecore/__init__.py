@@ -17,19 +17,32 @@ through cffi, so every answer is the library's answer::
 from .cpuset import MAX_CPU_ID, CPUSet
 from .errors import NodecoreError, Status
 from .eval import eval_case, eval_jsonl
+from .hint import Hint
+from .pod import Container, Pod, QOSClass
+from .static_policy import StaticPolicy, take_cpus
 from .topology import CPUInfo, Topology
+from .topology_policy import MergeResult, TopologyPolicy, merge_hints
 from .version import ABI_VERSION, abi_version, library_version
 
 __all__ = [
     "ABI_VERSION",
     "CPUInfo",
     "CPUSet",
+    "Container",
+    "Hint",
     "MAX_CPU_ID",
+    "MergeResult",
     "NodecoreError",
+    "Pod",
+    "QOSClass",
+    "StaticPolicy",
     "Status",
     "Topology",
+    "TopologyPolicy",
     "abi_version",
     "eval_case",
     "eval_jsonl",
     "library_version",
+    "merge_hints",
+    "take_cpus",
 ]
