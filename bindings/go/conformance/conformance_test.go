@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -79,13 +78,23 @@ const (
 	hung      verdict = "upstream-timeout"
 	panicked  verdict = "upstream-panic"
 	unrunable verdict = "not-runnable"
+	skipped   verdict = "not-applicable"
 )
 
-// differential puts cases to both sides and keeps the score.
+// door is a way into nodecore: the JSON case door or the typed API.
+type door struct {
+	name   string
+	answer func(c *Case) (Outcome, error)
+}
+
+// differential puts cases to upstream and to nodecore through every door,
+// and keeps the score.
 type differential struct {
-	t      *testing.T
-	guard  *Guard
-	counts map[verdict]int
+	t     *testing.T
+	guard *Guard
+	doors []door
+	// counts counts verdicts per door ("eval agree").
+	counts map[string]int
 	// outcomes counts the agreed answers by shape (ok or error kind).
 	outcomes map[string]int
 	// known counts disagreements that a documented upstream change explains.
@@ -95,8 +104,14 @@ type differential struct {
 }
 
 func newDifferential(t *testing.T) *differential {
+	dir := t.TempDir()
 	return &differential{
-		t: t, guard: newGuard(t), counts: map[verdict]int{}, outcomes: map[string]int{},
+		t: t, guard: newGuard(t),
+		doors: []door{
+			{"eval", Nodecore},
+			{"typed", func(c *Case) (Outcome, error) { return NodecoreTyped(c, named, dir) }},
+		},
+		counts: map[string]int{}, outcomes: map[string]int{},
 		known: map[string]int{}, examples: map[string][]string{},
 	}
 }
@@ -109,7 +124,8 @@ func (d *differential) upstream(c *Case) (Outcome, error) {
 	return Upstream(c, named)
 }
 
-// run compares one case and returns the verdict.
+// run compares one case through every door and returns the verdict: the
+// first door's that is not agree, else agree.
 func (d *differential) run(c *Case) verdict {
 	d.t.Helper()
 	up, err := d.upstream(c)
@@ -120,42 +136,59 @@ func (d *differential) run(c *Case) verdict {
 			d.t.Fatalf("%s: nodecore: %v", c.ID, err)
 		}
 		up = Outcome{ErrKind: string(hung), ErrMsg: fmt.Sprintf("no answer within %v", d.guard.Timeout)}
-		d.counts[hung]++
+		d.counts[string(hung)]++
 		d.example(string(hung), c, up, nc)
 		d.dump(hung, c, up, nc)
 		return hung
 	}
 	if err != nil {
 		d.t.Errorf("%s: upstream cannot run it: %v", c.ID, err)
-		d.counts[unrunable]++
+		d.counts[string(unrunable)]++
 		return unrunable
 	}
 	if up.ErrKind == "upstream-panic" {
-		d.counts[panicked]++
+		d.counts[string(panicked)]++
 		d.example(string(panicked), c, up, Outcome{})
 		return panicked
 	}
-	nc, err := Nodecore(c)
-	if err != nil {
-		d.t.Fatalf("%s: nodecore: %v", c.ID, err)
+	result := agree
+	for _, door := range d.doors {
+		v := d.compare(door, c, up)
+		d.counts[door.name+" "+string(v)]++
+		if result == agree && v != skipped {
+			result = v
+		}
 	}
-	same := up.Same(nc) && (!up.Failed() || messageAgrees(c, up, nc))
-	if same {
-		d.counts[agree]++
+	if result == agree {
 		d.outcomes[shapeOf(c, up)]++
+	}
+	return result
+}
+
+// compare puts the case through one door and judges the answer.
+func (d *differential) compare(door door, c *Case, up Outcome) verdict {
+	d.t.Helper()
+	nc, err := door.answer(c)
+	if errors.Is(err, ErrNotApplicable) {
+		return skipped
+	}
+	if err != nil {
+		d.t.Fatalf("%s: nodecore (%s): %v", c.ID, door.name, err)
+	}
+	if up.Same(nc) && (!up.Failed() || messageAgrees(c, up, nc)) {
 		return agree
 	}
 	if name := KnownDifference(c, nc, up, named); name != "" {
-		d.known[name]++
+		d.known[door.name+" "+name]++
 		d.example(name, c, up, nc)
 		d.dump(verdict(name), c, up, nc)
 		return verdict(name)
 	}
-	d.counts[disagree]++
 	d.dump(disagree, c, up, nc)
 	if d.shown < 15 {
 		d.shown++
-		d.t.Errorf("%s: nodecore and upstream disagree (or word an error differently)\n  upstream: %s\n  nodecore: %s\n  case: %s", c.ID, up, nc, caseJSON(c))
+		d.t.Errorf("%s: nodecore (%s door) and upstream disagree (or word an error differently)\n  upstream: %s\n  nodecore: %s\n  case: %s",
+			c.ID, door.name, up, nc, caseJSON(c))
 	}
 	return disagree
 }
@@ -202,7 +235,7 @@ func (d *differential) report() {
 	fmt.Fprintf(&b, "verdicts: %s", countsText(d.counts))
 	fmt.Fprintf(&b, "\nagreed answers: %s", countsText(d.outcomes))
 	if len(d.known) > 0 {
-		fmt.Fprintf(&b, "\nknown upstream differences: %s", countsText(d.known))
+		fmt.Fprintf(&b, "\nknown upstream differences (per door): %s", countsText(d.known))
 	}
 	for _, name := range sortedKeys(d.examples) {
 		for _, ex := range d.examples[name] {
@@ -212,15 +245,11 @@ func (d *differential) report() {
 	d.t.Log(b.String())
 }
 
-func countsText[K ~string](m map[K]int) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, string(k))
-	}
-	sort.Strings(keys)
+func countsText(m map[string]int) string {
+	keys := sortedKeys(m)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[K(k)])
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
 	}
 	return strings.Join(parts, ", ")
 }
@@ -396,7 +425,7 @@ func TestUpstreamDifferences(t *testing.T) {
 		}
 	}
 	for _, diff := range Differences {
-		if d.known[diff.Name] == 0 {
+		if d.known["eval "+diff.Name] == 0 || d.known["typed "+diff.Name] == 0 {
 			t.Errorf("difference %s has no example in testdata/upstream-differences.jsonl", diff.Name)
 		}
 	}
