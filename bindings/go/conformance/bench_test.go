@@ -66,38 +66,86 @@ func benchCount(rows []CPURow) int {
 	return len(rows) * 3 / 8 / perCore * perCore
 }
 
-// BenchmarkAllocate: the static policy allocating one container. Upstream:
-// Allocate on a policy built once, over a fresh memory state holding the
-// pool. Nodecore: one cpu.take case through the C ABI's JSON door, which
-// also reads the topology and the options on every call.
+// BenchmarkAllocate: the static policy allocating one container and
+// releasing it again, on a policy built once whose reserved CPUs are the
+// cores in use (so the pool is benchPool, and both sides do the same work).
+// Upstream: Allocate and RemoveContainer over a memory state. nodecore: the
+// same two calls on a StaticPolicy handle through cgo.
 func BenchmarkAllocate(b *testing.B) {
 	for _, m := range benchMachines(b) {
 		pool := benchPool(m.topology.CPUs)
+		busy := UpstreamTopology(m.topology.CPUs).CPUDetails.CPUs().Difference(pool)
 		count := benchCount(m.topology.CPUs)
 		for _, options := range OptionSets {
-			c := &Case{ID: "bench", Kind: KindTake, Input: &TakeInput{
+			take := &Case{ID: "bench", Kind: KindTake, Input: &TakeInput{
 				Topology: m.topology, Available: pool.String(), Count: count, Options: options,
 			}}
+			want := checkSameAnswer(b, take)
 			prefix := fmt.Sprintf("cpus=%s/options=%s", m.name, OptionSetName(options))
-			checkSameAnswer(b, c)
 			b.Run(prefix+"/impl=upstream", func(b *testing.B) {
 				topo := UpstreamTopology(m.topology.CPUs)
-				policy, failed := upstreamPolicy(topo, 0, cpuset.New(), topologymanager.TopologyHint{}, options)
+				policy, failed := upstreamPolicy(topo, busy.Size(), busy, topologymanager.TopologyHint{}, options)
 				if failed != nil {
 					b.Fatal(failed)
 				}
+				s := state.NewMemoryState(quiet)
+				if err := policy.Start(quiet, s); err != nil {
+					b.Fatal(err)
+				}
 				pod := guaranteedPod("p", count)
-				b.ReportAllocs()
-				for b.Loop() {
-					s := state.NewMemoryState(quiet)
-					s.SetDefaultCPUSet(pool)
+				allocate := func() {
 					if err := policy.Allocate(quiet, s, pod, &pod.Spec.Containers[0], lifecycle.AddOperation); err != nil {
 						b.Fatal(err)
 					}
 				}
+				allocate()
+				if got, _ := s.GetCPUSet("p", "c"); got.String() != want {
+					b.Fatalf("upstream's policy allocated %s, its take %s", got, want)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := policy.RemoveContainer(quiet, s, "p", "c"); err != nil {
+						b.Fatal(err)
+					}
+					allocate()
+				}
 			})
 			b.Run(prefix+"/impl=nodecore", func(b *testing.B) {
-				benchEval(b, c)
+				topo, err := topologyHandle(m.topology)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer topo.Close()
+				reserved, err := nodecore.ParseCPUSet(busy.String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				policy, err := nodecore.NewStaticPolicy(nodecore.StaticPolicyConfig{
+					Topology: topo, ReservedCPUs: reserved, NumReservedCPUs: reserved.Size(), Options: options,
+					OptionGates: nodecore.CPUOptionGateAlpha | nodecore.CPUOptionGateBeta,
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer policy.Close()
+				pod := &nodecore.Pod{UID: "p", QOS: nodecore.QOSGuaranteed,
+					Containers: []nodecore.Container{nodecore.NewContainer("c", int64(count)*1000)}}
+				got, err := policy.Allocate(pod, "c", nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got.String() != want {
+					b.Fatalf("nodecore's policy allocated %s, upstream's take %s", got, want)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := policy.RemoveContainer("p", "c"); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := policy.Allocate(pod, "c", nil); err != nil {
+						b.Fatal(err)
+					}
+				}
 			})
 		}
 	}
@@ -107,13 +155,14 @@ func BenchmarkAllocate(b *testing.B) {
 var checked sync.Map
 
 // checkSameAnswer makes sure a benchmark input is one both sides answer
-// alike (or as a known upstream change says), and that upstream returns.
-// Each input is checked once per process.
-func checkSameAnswer(b *testing.B, c *Case) {
+// alike (or as a known upstream change says), and that upstream returns;
+// it returns the CPUs of a cpu.take answer. Each input is checked once per
+// process.
+func checkSameAnswer(b *testing.B, c *Case) string {
 	b.Helper()
 	key := caseJSON(c)
-	if _, done := checked.Load(key); done {
-		return
+	if cpus, done := checked.Load(key); done {
+		return cpus.(string)
 	}
 	guard := newGuard(b)
 	up, err := guard.Upstream(c)
@@ -130,22 +179,10 @@ func checkSameAnswer(b *testing.B, c *Case) {
 	if up.Failed() {
 		b.Fatalf("the benchmark input is refused: %s", up)
 	}
-	checked.Store(key, true)
-}
-
-// benchEval times one case through the JSONL door, nodecore.Eval.
-func benchEval(b *testing.B, c *Case) {
-	b.Helper()
-	data, err := json.Marshal(c)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := nodecore.Eval(data); err != nil {
-			b.Fatal(err)
-		}
-	}
+	var answer struct{ CPUs string }
+	_ = json.Unmarshal(up.Output, &answer)
+	checked.Store(key, answer.CPUs)
+	return answer.CPUs
 }
 
 // mergeProviders is what real hint providers send for one container: each
@@ -201,7 +238,8 @@ func permutations(in *MergeInput) int {
 var cappedShapes sync.Map
 
 // BenchmarkMerge: the topology manager's best-effort merge of 2 to 4
-// providers' hints on 2, 4 and 8 NUMA nodes. Upstream tries every
+// providers' hints on 2, 4 and 8 NUMA nodes, on a policy built once
+// (nodecore: a TopologyPolicy handle, one Merge call). Upstream tries every
 // combination of one hint per provider, so its cost is the product of the
 // list lengths; a shape whose estimate is over -upstream-cap is run once
 // in a worker process with that cap and, when it does not finish, skipped
@@ -234,9 +272,82 @@ func BenchmarkMerge(b *testing.B) {
 				if estimate := time.Duration(permutations(in)) * upstreamPermutationCost(); estimate <= *flagUpstreamCap/2 {
 					checkSameAnswer(b, c)
 				}
-				benchEval(b, c)
+				policy, err := TypedMergePolicy(in)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer policy.Close()
+				providers, err := TypedProviders(in.Providers)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := policy.Merge(providers...); err != nil {
+						b.Fatal(err)
+					}
+				}
 			})
 		}
+	}
+}
+
+// BenchmarkMergeBatch: 100 pods' hints on 2 NUMA nodes, where one merge is
+// cheap and crossing into C is a large part of it. Upstream merges the pods
+// one by one; nodecore merges them all in one MergeBatch call, filling the
+// batch included.
+func BenchmarkMergeBatch(b *testing.B) {
+	const pods = 100
+	for providers := 2; providers <= 4; providers++ {
+		in := &MergeInput{Policy: "best-effort", NUMANodes: []int{0, 1}, Providers: mergeProviders(2, providers)}
+		c := &Case{ID: "bench", Kind: KindMerge, Input: in}
+		checkSameAnswer(b, c)
+		prefix := fmt.Sprintf("nodes=2/providers=%d/pods=%d", providers, pods)
+		b.Run(prefix+"/impl=upstream", func(b *testing.B) {
+			policy, _, _ := UpstreamMergePolicy(in)
+			hints, err := UpstreamProviders(in.Providers)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for range pods {
+					policy.Merge(quiet, hints)
+				}
+			}
+		})
+		b.Run(prefix+"/impl=nodecore", func(b *testing.B) {
+			policy, err := TypedMergePolicy(in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer policy.Close()
+			hints, err := TypedProviders(in.Providers)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var batch nodecore.HintBatch
+			results := make([]nodecore.MergeResult, 0, pods)
+			b.ReportAllocs()
+			for b.Loop() {
+				batch.Reset()
+				for range pods {
+					batch.AddPod(hints...)
+				}
+				if results, err = policy.MergeBatch(&batch, results[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			want, err := typedMerge(in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := hintOfTyped(results[pods-1].Hint)
+			got := outputOf(map[string]any{"affinity": h.Affinity, "preferred": h.Preferred, "admit": results[pods-1].Admit})
+			if !got.Same(want) {
+				b.Fatalf("MergeBatch answered %s, Merge %s", got, want)
+			}
+		})
 	}
 }
 
