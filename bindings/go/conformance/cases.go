@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -102,6 +103,10 @@ func LoadNamedTopologies(path string) (NamedTopologies, error) {
 	return named, nil
 }
 
+// ErrKindNotCompared is DecodeCase's error for a case of a kind this
+// package does not compare with upstream.
+var ErrKindNotCompared = errors.New("kind not compared with upstream")
+
 // DecodeCase reads a case of one of this package's kinds; the input gets
 // its kind's type. Other fields (expect) are ignored.
 func DecodeCase(data []byte) (*Case, error) {
@@ -124,7 +129,7 @@ func DecodeCase(data []byte) (*Case, error) {
 	case KindMerge:
 		c.Input = &MergeInput{}
 	default:
-		return nil, fmt.Errorf("case %v: kind %q is not compared with upstream", raw.ID, raw.Kind)
+		return nil, fmt.Errorf("case %v: kind %q: %w", raw.ID, raw.Kind, ErrKindNotCompared)
 	}
 	if err := json.Unmarshal(raw.Input, c.Input); err != nil {
 		return nil, fmt.Errorf("case %v: %w", raw.ID, err)
