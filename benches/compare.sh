@@ -9,7 +9,7 @@
 # 4. a perf profile of every benchmark where nodecore is not ahead;
 # and writes BENCHMARKS.md.
 #
-#   benches/compare.sh                           everything (about an hour)
+#   benches/compare.sh                           everything (half an hour or more)
 #   COUNT=3 BENCH='Merge' CRITERION=0 benches/compare.sh    a quick look
 #
 # Environment: COUNT (runs per benchmark, default 6), BENCHTIME (go test

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"time"
 )
@@ -122,7 +123,12 @@ func (g *Guard) Close() {
 // ServeWorker is the worker's side of a Guard: it reads one case per line
 // from r, answers it with Upstream and writes one answer line to w, until r
 // ends. The option gates must be enabled already.
+//
+// A worker spinning in upstream's loop never reads r again, so it would
+// outlive a parent that dies without killing it (a test binary stopped by
+// -timeout): ServeWorker exits the process once its parent is gone.
 func ServeWorker(r io.Reader, w io.Writer, named NamedTopologies) error {
+	go exitWithParent(os.Getppid())
 	scanner := bufio.NewScanner(r)
 	scanner.Buffer(make([]byte, 1<<20), 64<<20)
 	out := bufio.NewWriter(w)
@@ -149,4 +155,14 @@ func ServeWorker(r io.Reader, w io.Writer, named NamedTopologies) error {
 		}
 	}
 	return scanner.Err()
+}
+
+// exitWithParent ends the process when its parent process is gone (it is
+// then reparented, so its parent id changes).
+func exitWithParent(parent int) {
+	for range time.Tick(500 * time.Millisecond) {
+		if os.Getppid() != parent {
+			os.Exit(3)
+		}
+	}
 }
