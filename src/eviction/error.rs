@@ -47,6 +47,9 @@ pub enum Error {
     /// Writable layers on their own filesystem while the KubeletSeparateDiskGC gate is off.
     #[error("KubeletSeparateDiskGC is turned off but we still have a split filesystem")]
     SplitFilesystemWithoutSeparateDiskGc,
+    /// A cgroup name that would leave its hierarchy (absolute, or with `..`).
+    #[error("invalid cgroup name {0:?}: expected a path relative to the hierarchy, without \"..\"")]
+    InvalidCgroupName(String),
     /// A file of the node could not be read.
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
@@ -63,6 +66,7 @@ impl Error {
             Error::SplitFilesystemWithoutSeparateDiskGc => "split-filesystem",
             Error::Io { .. } => "io",
             Error::InvalidFile { .. } => "invalid-file",
+            Error::InvalidCgroupName(_) => "invalid-name",
             _ => "invalid-threshold",
         }
     }

@@ -117,6 +117,11 @@ impl NodeObserver {
 
     /// Reads everything once.
     pub fn observe(&self) -> Result<NodeStats, Error> {
+        let pods_cgroup = Path::new(&self.pods_cgroup);
+        let relative = pods_cgroup.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !relative || self.pods_cgroup.is_empty() {
+            return Err(Error::InvalidCgroupName(self.pods_cgroup.clone()));
+        }
         let node_fs = self.node_fs.as_deref().map(filesystem).transpose()?;
         let image_fs = match &self.image_fs {
             Some(path) => Some(filesystem(path)?),

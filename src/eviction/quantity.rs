@@ -29,6 +29,9 @@ const NANOS_PER_UNIT: i128 = 1_000_000_000;
 /// apimachinery's `maxAllowed`: the largest magnitude a parsed quantity keeps.
 const MAX_UNITS: i128 = i64::MAX as i128;
 const MAX_NANOS: i128 = MAX_UNITS * NANOS_PER_UNIT;
+/// Where sums saturate: far above any two parsed quantities, and low enough
+/// that formatting (which may scale by 100) cannot overflow.
+const SUM_LIMIT: i128 = i128::MAX / 1000;
 
 /// How a quantity prints: the suffix family it was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,9 +119,11 @@ impl Quantity {
         self.nanos.signum() as i32
     }
 
-    /// The exact sum, in `self`'s format (upstream `Add`).
-    pub const fn plus(self, other: Quantity) -> Quantity {
-        Quantity { nanos: self.nanos.saturating_add(other.nanos), format: self.format }
+    /// The exact sum, in `self`'s format (upstream `Add`). Sums stay exact far
+    /// beyond any resource amount; only past ±10^35 nano-units do they saturate.
+    pub fn plus(self, other: Quantity) -> Quantity {
+        let nanos = self.nanos.saturating_add(other.nanos).clamp(-SUM_LIMIT, SUM_LIMIT);
+        Quantity { nanos, format: self.format }
     }
 }
 
