@@ -39,5 +39,6 @@ nodecore_topology *named_topology(const char *name);
 void test_cpumanager(void);
 void test_topologymanager(void);
 void test_cgroups(void);
+void test_eviction(void);
 
 #endif

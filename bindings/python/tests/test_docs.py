@@ -7,12 +7,13 @@ import pytest
 import nodecore
 import nodecore.cgroups
 import nodecore.cpuset
+import nodecore.eviction
 import nodecore.hint
 import nodecore.pod
 import nodecore.static_policy
 import nodecore.topology_policy
 
-MODULES = [nodecore, nodecore.cgroups, nodecore.cpuset, nodecore.hint, nodecore.pod, nodecore.static_policy, nodecore.topology_policy]
+MODULES = [nodecore, nodecore.cgroups, nodecore.cpuset, nodecore.eviction, nodecore.hint, nodecore.pod, nodecore.static_policy, nodecore.topology_policy]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
