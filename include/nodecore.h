@@ -470,6 +470,62 @@ typedef struct nodecore_pod_stats {
 } nodecore_pod_stats;
 
 /**
+ * The pod's `supplementalGroupsPolicy`: one of the `NODECORE_GROUPS_POLICY_*`
+ * values.
+ */
+typedef uint32_t nodecore_groups_policy;
+
+/**
+ * The container's effective security context: `runAsUser`, `runAsGroup`
+ * (each used only when its `has_` flag is set) and the pod's `fsGroup` and
+ * `supplementalGroupsPolicy`. The pod's `supplementalGroups` are passed
+ * beside it as an array.
+ */
+typedef struct nodecore_security_context {
+  bool has_run_as_user;
+  int64_t run_as_user;
+  bool has_run_as_group;
+  int64_t run_as_group;
+  bool has_fs_group;
+  int64_t fs_group;
+  nodecore_groups_policy supplemental_groups_policy;
+} nodecore_security_context;
+
+/**
+ * The runtime whose resolution and reporting to reproduce: one of the
+ * `NODECORE_RUNTIME_*` values.
+ */
+typedef uint32_t nodecore_container_runtime;
+
+/**
+ * The `moby/sys/user` release the runtime parses the files with: one of
+ * the `NODECORE_USER_PARSER_*` values.
+ */
+typedef uint32_t nodecore_user_parser;
+
+/**
+ * How to resolve: the runtime, the parser release, and
+ * `include_same_name_group`, which (containerd only, under Merge) keeps an
+ * image group named like the user, as containerd's fix does; false is
+ * containerd as released, which leaves it out. A zeroed struct is
+ * containerd as released.
+ */
+typedef struct nodecore_groups_options {
+  nodecore_container_runtime runtime;
+  nodecore_user_parser parser;
+  bool include_same_name_group;
+} nodecore_groups_options;
+
+/**
+ * The identity a container's first process gets (the primary gid is also
+ * among the supplementary groups).
+ */
+typedef struct nodecore_container_user {
+  uint32_t uid;
+  uint32_t gid;
+} nodecore_container_user;
+
+/**
  * The node's PID numbers: `max_pid` is the smaller of `kernel.pid_max`
  * and `kernel.threads-max`, `running_tasks` the task total of
  * `/proc/loadavg` (threads, as the kubelet counts them); each is valid
@@ -729,6 +785,37 @@ typedef struct nodecore_merge_result {
  * `spec.initContainers` with `restartPolicy: Always` (a sidecar).
  */
 #define NODECORE_CONTAINER_SIDECAR 2
+
+/**
+ * `Merge` (also the unset field): the user's memberships in the image's
+ * `/etc/group` join the groups.
+ */
+#define NODECORE_GROUPS_POLICY_MERGE 0
+
+/**
+ * `Strict`: only the primary gid, `fsGroup` and `supplementalGroups`.
+ */
+#define NODECORE_GROUPS_POLICY_STRICT 1
+
+/**
+ * containerd's CRI plugin: groups reported sorted, without duplicates.
+ */
+#define NODECORE_RUNTIME_CONTAINERD 0
+
+/**
+ * CRI-O: groups reported in the order they were added.
+ */
+#define NODECORE_RUNTIME_CRI_O 1
+
+/**
+ * `moby/sys/user` v0.4.0 (containerd up to 2.3, CRI-O).
+ */
+#define NODECORE_USER_PARSER_V0_4_0 0
+
+/**
+ * `moby/sys/user` v0.4.1 (containerd 2.4).
+ */
+#define NODECORE_USER_PARSER_V0_4_1 1
 
 /**
  * `Guaranteed`: every container's requests equal its limits.
@@ -1262,6 +1349,76 @@ nodecore_status nodecore_eviction_rank(nodecore_eviction_signal signal,
                                        size_t cap,
                                        size_t *out_len,
                                        struct nodecore_error **err);
+
+/**
+ * Resolves the identity of a container whose image has `USER image_user`
+ * (length 0 when it sets none), run with the security context `sc` and the
+ * pod's `supplemental_groups`, reading `/etc/passwd` and `/etc/group`
+ * inside the root filesystem at `rootfs` (a path, any bytes) as the
+ * runtime would: `*out` receives the uid and gid, and the supplementary
+ * groups, in the runtime's reported order, go into `groups` of capacity
+ * `cap` with their number in `*out_len` (the buffer protocol; nothing is
+ * written to `*out` when they do not fit). `options` NULL is containerd as
+ * released.
+ *
+ * Lookups never leave the root filesystem (symlinks resolve inside it),
+ * only regular files are read, and their size is capped as containerd
+ * 2.4 caps it.
+ *
+ * Errors, with the runtime's or the API's words: `NODECORE_STATUS_UID_OUT_OF_RANGE`,
+ * `NODECORE_STATUS_GID_OUT_OF_RANGE`, `NODECORE_STATUS_USER_NOT_FOUND`,
+ * `NODECORE_STATUS_PASSWD_PARSE`, `NODECORE_STATUS_GROUP_PARSE`,
+ * `NODECORE_STATUS_OPEN`, `NODECORE_STATUS_NOT_REGULAR_FILE`,
+ * `NODECORE_STATUS_TOO_LARGE`, `NODECORE_STATUS_READ`,
+ * `NODECORE_STATUS_ROOTFS` (the directory cannot be opened).
+ *
+ * # Safety
+ * `rootfs` and `image_user` are valid for reading their lengths; `sc` for
+ * one record; `supplemental_groups` for `supplemental_groups_len` values;
+ * `options` NULL or valid for one record; `out` for writing one record;
+ * `groups` for writing `cap` values; `out_len` for writing one `size_t`;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_groups_resolve_rootfs(const char *rootfs,
+                                               size_t rootfs_len,
+                                               const char *image_user,
+                                               size_t image_user_len,
+                                               const struct nodecore_security_context *sc,
+                                               const int64_t *supplemental_groups,
+                                               size_t supplemental_groups_len,
+                                               const struct nodecore_groups_options *options,
+                                               struct nodecore_container_user *out,
+                                               uint32_t *groups,
+                                               size_t cap,
+                                               size_t *out_len,
+                                               struct nodecore_error **err);
+
+/**
+ * `nodecore_groups_resolve_rootfs` with the two files given in memory:
+ * `passwd` (`passwd_len` bytes, any encoding) when `has_passwd`, else the
+ * image has no `/etc/passwd`; the same for `group`.
+ *
+ * # Safety
+ * `passwd` and `group` are valid for reading their lengths; the rest as
+ * for `nodecore_groups_resolve_rootfs`.
+ */
+nodecore_status nodecore_groups_resolve_files(const char *passwd,
+                                              size_t passwd_len,
+                                              bool has_passwd,
+                                              const char *group,
+                                              size_t group_len,
+                                              bool has_group,
+                                              const char *image_user,
+                                              size_t image_user_len,
+                                              const struct nodecore_security_context *sc,
+                                              const int64_t *supplemental_groups,
+                                              size_t supplemental_groups_len,
+                                              const struct nodecore_groups_options *options,
+                                              struct nodecore_container_user *out,
+                                              uint32_t *groups,
+                                              size_t cap,
+                                              size_t *out_len,
+                                              struct nodecore_error **err);
 
 /**
  * Reads the PID numbers of the machine whose root directory is `root`

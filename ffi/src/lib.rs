@@ -22,6 +22,7 @@
 //! | `cgroup.rs` | cgroup names, paths and value conversions |
 //! | `eviction.rs` | eviction thresholds and pod ranking |
 //! | `pids.rs` | PID accounting of the node and of pods |
+//! | `groups.rs` | supplemental-group resolution of a container |
 //!
 //! and the machinery they share: `panic.rs` (the panic boundary),
 //! `handle.rs` (opaque handles), `arg.rs` (checked arguments, buffers).
@@ -99,6 +100,7 @@ pub mod cpuset;
 pub mod error;
 pub mod eval;
 pub mod eviction;
+pub mod groups;
 pub mod hint;
 pub mod pids;
 pub mod pod;

@@ -40,5 +40,6 @@ void test_cpumanager(void);
 void test_topologymanager(void);
 void test_cgroups(void);
 void test_eviction(void);
+void test_groups(void);
 
 #endif

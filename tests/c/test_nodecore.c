@@ -397,6 +397,7 @@ int main(int argc, char **argv) {
     test_topologymanager();
     test_cgroups();
     test_eviction();
+    test_groups();
     for (int k = 1; k < argc; k++) {
         test_eval_vectors(argv[k]);
     }

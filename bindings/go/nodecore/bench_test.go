@@ -205,3 +205,16 @@ func BenchmarkRankPods(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkResolveGroupsFiles(b *testing.B) {
+	passwd := []byte("root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n")
+	group := []byte("wheel:x:10:root,alice\ndevs:x:50000:alice\n")
+	fsGroup := int64(2000)
+	sc := SecurityContext{FSGroup: &fsGroup, SupplementalGroups: []int64{4000}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := ResolveGroupsFiles(passwd, group, "alice", sc, GroupsOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

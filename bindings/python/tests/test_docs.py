@@ -8,12 +8,13 @@ import nodecore
 import nodecore.cgroups
 import nodecore.cpuset
 import nodecore.eviction
+import nodecore.groups
 import nodecore.hint
 import nodecore.pod
 import nodecore.static_policy
 import nodecore.topology_policy
 
-MODULES = [nodecore, nodecore.cgroups, nodecore.cpuset, nodecore.eviction, nodecore.hint, nodecore.pod, nodecore.static_policy, nodecore.topology_policy]
+MODULES = [nodecore, nodecore.cgroups, nodecore.cpuset, nodecore.eviction, nodecore.groups, nodecore.hint, nodecore.pod, nodecore.static_policy, nodecore.topology_policy]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

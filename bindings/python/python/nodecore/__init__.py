@@ -28,6 +28,7 @@ from .eviction import (
     pod_requests,
     rank_pods,
 )
+from .groups import ContainerUser, resolve_groups
 from .hint import Hint
 from .pod import Container, Pod, QOSClass
 from .static_policy import StaticPolicy, take_cpus
@@ -40,6 +41,7 @@ __all__ = [
     "CPUInfo",
     "CPUSet",
     "Container",
+    "ContainerUser",
     "Hint",
     "MAX_CPU_ID",
     "MergeResult",
@@ -64,5 +66,6 @@ __all__ = [
     "pod_process_count",
     "pod_requests",
     "rank_pods",
+    "resolve_groups",
     "take_cpus",
 ]
