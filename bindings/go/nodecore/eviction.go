@@ -152,21 +152,19 @@ type FsLayout struct {
 // call for the whole node: the result lists indexes into pods, first to
 // evict first. Pods that tie on every key keep their order.
 func RankPods(signal Signal, layout FsLayout, pods []PodStats) ([]int, error) {
-	order := make([]C.size_t, len(pods))
+	// The library writes the indexes straight into the result: int and
+	// size_t have the same size on every platform Go runs on (checked in init).
+	order := make([]int, len(pods))
 	var n C.size_t
 	var cerr *C.nodecore_error
 	status := C.nodecore_eviction_rank(C.nodecore_eviction_signal(signal), C.bool(layout.DedicatedImageFs),
 		C.bool(layout.SplitContainerFs), (*C.nodecore_pod_stats)(unsafe.Pointer(unsafe.SliceData(pods))),
-		C.size_t(len(pods)), unsafe.SliceData(order), C.size_t(len(order)), &n, &cerr)
+		C.size_t(len(pods)), (*C.size_t)(unsafe.Pointer(unsafe.SliceData(order))), C.size_t(len(order)), &n, &cerr)
 	runtime.KeepAlive(pods)
 	if err := takeError(status, cerr); err != nil {
 		return nil, err
 	}
-	result := make([]int, int(n))
-	for i := range result {
-		result[i] = int(order[i])
-	}
-	return result, nil
+	return order[:n], nil
 }
 
 // ContainerKind is where a container sits in a pod spec.
@@ -263,6 +261,9 @@ func PodProcessCount(podCgroupDir string) (count uint64, ok bool, err error) {
 func init() {
 	var c C.nodecore_pod_stats
 	var g PodStats
+	if unsafe.Sizeof(int(0)) != unsafe.Sizeof(C.size_t(0)) {
+		panic("nodecore: int and size_t differ in size")
+	}
 	if unsafe.Sizeof(c) != unsafe.Sizeof(g) || unsafe.Offsetof(c.priority) != unsafe.Offsetof(g.Priority) ||
 		unsafe.Offsetof(c.process_count) != unsafe.Offsetof(g.ProcessCount) ||
 		unsafe.Offsetof(c.has_stats) != unsafe.Offsetof(g.HasStats) ||
