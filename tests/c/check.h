@@ -1,6 +1,6 @@
 /*
- * What the C test files share: the CHECK macro and its counters, and small
- * helpers. test_nodecore.c defines them and runs every file's tests.
+ * What the C test files share: the CHECK macro and its counters, and a few
+ * small functions. test_nodecore.c defines them and runs every file's tests.
  */
 #ifndef NODECORE_TEST_CHECK_H
 #define NODECORE_TEST_CHECK_H
