@@ -110,7 +110,8 @@ pub fn take_by_topology_numa_packed(
     strategy: CpuSortingStrategy,
     prefer_align_by_uncore_cache: bool,
 ) -> Result<CpuSet, Error> {
-    let mut acc = Accumulator::new(topology, Bits::from_cpu_set(topology, available), count, strategy);
+    let dense = Bits::from_cpu_set(topology, available);
+    let mut acc = Accumulator::new(topology, dense, count, strategy, prefer_align_by_uncore_cache);
     if acc.is_satisfied() {
         return Ok(CpuSet::new());
     }
@@ -151,7 +152,7 @@ pub fn take_by_topology_numa_distributed(
     if count % cpu_group_size != 0 {
         return take_by_topology_numa_packed(topology, available, count, strategy, false);
     }
-    let mut acc = Accumulator::new(topology, Bits::from_cpu_set(topology, available), count, strategy);
+    let mut acc = Accumulator::new(topology, Bits::from_cpu_set(topology, available), count, strategy, false);
     if acc.is_satisfied() {
         return Ok(CpuSet::new());
     }

@@ -23,14 +23,16 @@ fn options(f: impl FnOnce(&mut StaticPolicyOptions)) -> StaticPolicyOptions {
 /// back to ids.
 fn ordering(topology: &str, available: &str, kind: Unit, query: impl Fn(&Accumulator<'_>) -> Vec<u32>) -> Vec<usize> {
     let topology = named(topology);
-    let acc = Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default());
+    let acc =
+        Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default(), false);
     let layout = topology.details.layout();
     query(&acc).into_iter().map(|unit| layout.unit_id(kind, unit)).collect()
 }
 
 fn free_cpus(topology: &str, available: &str) -> Vec<usize> {
     let topology = named(topology);
-    let acc = Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default());
+    let acc =
+        Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default(), false);
     acc.free_cpus().into_iter().map(|cpu| topology.details.layout().cpu_id(cpu)).collect()
 }
 
