@@ -132,7 +132,9 @@ pub fn take_by_topology_numa_packed(
 ///
 /// `emulate_go_slice_aliasing` keeps released upstream's quirk in how the
 /// best combination is remembered (see
-/// [`StaticPolicyOptions::emulate_go_slice_aliasing`]).
+/// [`StaticPolicyOptions::emulate_go_slice_aliasing`]). Like upstream's, the
+/// search is exponential in the number of NUMA nodes with free CPUs (the
+/// topology manager caps them at 8 by default).
 ///
 /// # Errors
 /// [`Error::Insufficient`] when `count` exceeds the available CPUs;

@@ -120,6 +120,15 @@ fn full_pcpus_with_distributed_returns_where_released_upstream_hangs() {
 }
 
 #[test]
+fn distributed_falls_back_to_packed_for_a_count_not_in_whole_groups() {
+    // Upstream DD2: group size 2, one CPU requested.
+    let dual = named("dual-socket-ht");
+    let cpus =
+        take_by_topology_numa_distributed(&dual, &set("1-5,7-11"), 1, 2, CpuSortingStrategy::Packed, true).unwrap();
+    assert_eq!(cpus.to_string(), "2");
+}
+
+#[test]
 fn slice_aliasing_changes_the_combination_as_released_upstream_does() {
     // Spec 4.5: every 6-combination of the eight NUMA nodes scores the same;
     // the first, NUMA 0-5, is kept, but its last slot is overwritten.
