@@ -120,12 +120,16 @@ fn best_reachable(
     // machine), wide ones first so that good candidates turn up early.
     let mut choices: Vec<Vec<u64>> = Vec::with_capacity(lists.len());
     for hints in lists {
-        let mut masks: Vec<u64> =
-            hints.iter().map(|h| h.numa_node_affinity.map_or(default, |m| m.as_u64() & default)).collect();
-        masks.sort_unstable_by_key(|&m| (std::cmp::Reverse(m.count_ones()), m));
-        masks.dedup();
-        masks.retain(|&m| m != 0);
-        choices.push(masks);
+        // Sort keys: fewer unset bits first, then the mask.
+        let mut keyed: Vec<u128> = hints
+            .iter()
+            .map(|h| h.numa_node_affinity.map_or(default, |m| m.as_u64() & default))
+            .filter(|&m| m != 0)
+            .map(|m| u128::from(m.count_zeros()) << 64 | u128::from(m))
+            .collect();
+        keyed.sort_unstable();
+        keyed.dedup();
+        choices.push(keyed.into_iter().map(|k| k as u64).collect());
     }
     choices.sort_by_key(Vec::len);
     // With no lists the only permutation is preferred, so phase 1 answered.
@@ -168,15 +172,23 @@ impl<'a> Search<'a> {
         let mut search =
             Search { choices, best_count, by_value, best_key: (usize::MAX, 0), best_mask: None, floor: (0, 0), seen };
         search.floor = search.bound(default);
-        search.descend(0, default);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has the POPCNT instruction, checked just above.
+            unsafe { search.descend_with_popcnt(0, default) };
+            return search.best_mask;
+        }
+        search.descend::<false>(0, default);
         search.best_mask
     }
 
+    #[inline(always)]
     fn key(&self, mask: u64) -> (usize, u64) {
         (rank(mask.count_ones() as usize, self.best_count), if self.by_value { mask } else { 0 })
     }
 
     /// The smallest key of any non-empty mask within `partial`.
+    #[inline(always)]
     fn bound(&self, partial: u64) -> (usize, u64) {
         let width = partial.count_ones() as usize;
         let (rank, value) = if self.best_count == 0 {
@@ -191,6 +203,7 @@ impl<'a> Search<'a> {
 
     /// Whether some non-empty mask within `partial` has a smaller key than
     /// the best found so far.
+    #[inline(always)]
     fn can_improve(&self, partial: u64) -> bool {
         if self.best_key.0 > 0 && self.best_count > 0 && partial.count_ones() as usize >= self.best_count {
             // A mask of exactly the best count fits inside: rank 0.
@@ -199,9 +212,23 @@ impl<'a> Search<'a> {
         self.bound(partial) < self.best_key
     }
 
+    /// [`Search::descend`] compiled with the POPCNT instruction, which the
+    /// search spends most of its time on; the portable build counts bits
+    /// with a slower instruction sequence.
+    ///
+    /// # Safety
+    /// The CPU must support POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt")]
+    unsafe fn descend_with_popcnt(&mut self, level: usize, partial: u64) -> bool {
+        self.descend::<true>(level, partial)
+    }
+
     /// Explores the ANDs of `partial` with one mask from each list from
-    /// `level` on; returns true once the floor is reached.
-    fn descend(&mut self, level: usize, partial: u64) -> bool {
+    /// `level` on; returns true once the floor is reached. `POPCNT` says
+    /// whether to recurse through [`Search::descend_with_popcnt`].
+    #[inline(always)]
+    fn descend<const POPCNT: bool>(&mut self, level: usize, partial: u64) -> bool {
         let choices = self.choices;
         if level + 1 == choices.len() {
             for &mask in &choices[level] {
@@ -221,7 +248,17 @@ impl<'a> Search<'a> {
             if child == 0 || !self.can_improve(child) || !self.seen[level].insert(child) {
                 continue;
             }
-            if self.descend(level + 1, child) {
+            #[cfg(target_arch = "x86_64")]
+            let reached_floor = if POPCNT {
+                // SAFETY: `POPCNT` is true only below `descend_with_popcnt`,
+                // which is entered only after checking the CPU.
+                unsafe { self.descend_with_popcnt(level + 1, child) }
+            } else {
+                self.descend::<false>(level + 1, child)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let reached_floor = self.descend::<false>(level + 1, child);
+            if reached_floor {
                 return true;
             }
         }
