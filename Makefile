@@ -108,9 +108,11 @@ go-bench: ffi-lib
 # `pip install ./bindings/python` does.
 PY_VENV := bindings/python/.venv
 
+# The test extra brings pytest and what executing the example notebook takes
+# (nbclient, ipykernel, matplotlib).
 python-test:
 	test -x $(PY_VENV)/bin/python || $(PYTHON) -m venv $(PY_VENV)
-	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pytest ./bindings/python
+	$(PY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "./bindings/python[test]"
 	cd bindings/python && .venv/bin/python -m pytest -q tests
 
 # --- Conformance with the kubelet's own code ---------------------------------

@@ -387,6 +387,159 @@ typedef struct nodecore_swap_setting {
 } nodecore_swap_setting;
 
 /**
+ * An eviction signal: one of the `NODECORE_SIGNAL_*` values, in the
+ * kubelet's order.
+ */
+typedef uint32_t nodecore_eviction_signal;
+
+/**
+ * A threshold value: an absolute quantity (`quantity`, in the signal's
+ * unit: bytes, inodes or PIDs, rounded up as `Quantity.Value()`), or, when
+ * `is_percentage`, a fraction of capacity kept in float32 as the kubelet
+ * keeps it (`percentage`, `0.1` for `10%`).
+ */
+typedef struct nodecore_threshold_value {
+  bool is_percentage;
+  int64_t quantity;
+  float percentage;
+} nodecore_threshold_value;
+
+/**
+ * One eviction threshold: `signal` below `value`, held for
+ * `grace_period_ns` (0 for a hard threshold), reclaiming `min_reclaim`
+ * more when `has_min_reclaim`.
+ */
+typedef struct nodecore_threshold {
+  nodecore_eviction_signal signal;
+  struct nodecore_threshold_value value;
+  uint64_t grace_period_ns;
+  bool has_min_reclaim;
+  struct nodecore_threshold_value min_reclaim;
+} nodecore_threshold;
+
+/**
+ * Where a container sits in a pod spec: one of the `NODECORE_CONTAINER_*`
+ * values.
+ */
+typedef uint32_t nodecore_container_kind;
+
+/**
+ * One container's (or the pod overhead's) requests of the resources
+ * eviction ranks by, in whole bytes; each counts only when its `has_` flag
+ * is set (a missing key is not a zero request). `kind` is ignored for the
+ * overhead.
+ */
+typedef struct nodecore_container_requests {
+  nodecore_container_kind kind;
+  bool has_memory;
+  int64_t memory;
+  bool has_ephemeral_storage;
+  int64_t ephemeral_storage;
+} nodecore_container_requests;
+
+/**
+ * What eviction ranking reads about one pod: its priority and requests
+ * from the spec, and its usage from the stats summary.
+ *
+ * - `memory_request`, `ephemeral_storage_request`: the pod's effective
+ *   requests in whole bytes (the kubelet's pod requests: regular
+ *   containers summed, raised to the largest init container, plus
+ *   overhead), 0 for none.
+ * - `has_stats`: false when the summary has no entry for the pod (such a
+ *   pod ranks first); the usage fields are then ignored.
+ * - `memory_working_set_bytes` when `has_memory_working_set`;
+ *   the bytes and inodes used by the pod's container root filesystems,
+ *   logs and local volumes; `process_count` when `has_process_count`.
+ * - `priority`: `spec.priority`, 0 when unset.
+ */
+typedef struct nodecore_pod_stats {
+  int64_t memory_request;
+  int64_t ephemeral_storage_request;
+  uint64_t memory_working_set_bytes;
+  uint64_t rootfs_used_bytes;
+  uint64_t rootfs_inodes_used;
+  uint64_t logs_used_bytes;
+  uint64_t logs_inodes_used;
+  uint64_t volumes_used_bytes;
+  uint64_t volumes_inodes_used;
+  uint64_t process_count;
+  int32_t priority;
+  bool has_stats;
+  bool has_memory_working_set;
+  bool has_process_count;
+} nodecore_pod_stats;
+
+/**
+ * The pod's `supplementalGroupsPolicy`: one of the `NODECORE_GROUPS_POLICY_*`
+ * values.
+ */
+typedef uint32_t nodecore_groups_policy;
+
+/**
+ * The container's effective security context: `runAsUser`, `runAsGroup`
+ * (each used only when its `has_` flag is set) and the pod's `fsGroup` and
+ * `supplementalGroupsPolicy`. The pod's `supplementalGroups` are passed
+ * beside it as an array.
+ */
+typedef struct nodecore_security_context {
+  bool has_run_as_user;
+  int64_t run_as_user;
+  bool has_run_as_group;
+  int64_t run_as_group;
+  bool has_fs_group;
+  int64_t fs_group;
+  nodecore_groups_policy supplemental_groups_policy;
+} nodecore_security_context;
+
+/**
+ * The runtime whose resolution and reporting to reproduce: one of the
+ * `NODECORE_RUNTIME_*` values.
+ */
+typedef uint32_t nodecore_container_runtime;
+
+/**
+ * The `moby/sys/user` release the runtime parses the files with: one of
+ * the `NODECORE_USER_PARSER_*` values.
+ */
+typedef uint32_t nodecore_user_parser;
+
+/**
+ * How to resolve: the runtime, the parser release, and
+ * `include_same_name_group`, which (containerd only, under Merge) keeps an
+ * image group named like the user, as containerd's fix does; false is
+ * containerd as released, which leaves it out. A zeroed struct is
+ * containerd as released.
+ */
+typedef struct nodecore_groups_options {
+  nodecore_container_runtime runtime;
+  nodecore_user_parser parser;
+  bool include_same_name_group;
+} nodecore_groups_options;
+
+/**
+ * The identity a container's first process gets (the primary gid is also
+ * among the supplementary groups).
+ */
+typedef struct nodecore_container_user {
+  uint32_t uid;
+  uint32_t gid;
+} nodecore_container_user;
+
+/**
+ * The node's PID numbers: `max_pid` is the smaller of `kernel.pid_max`
+ * and `kernel.threads-max`, `running_tasks` the task total of
+ * `/proc/loadavg` (threads, as the kubelet counts them); each is valid
+ * only when its `has_` flag is set. `pid.available` is `max_pid -
+ * running_tasks`.
+ */
+typedef struct nodecore_node_pids {
+  bool has_max_pid;
+  int64_t max_pid;
+  bool has_running_tasks;
+  int64_t running_tasks;
+} nodecore_node_pids;
+
+/**
  * The kubelet feature gates that unlock CPU manager policy options by
  * maturity: a combination of the `NODECORE_CPU_OPTION_GATE_*` bits.
  */
@@ -572,6 +725,97 @@ typedef struct nodecore_merge_result {
  * cgroup v1 without swap: the memory+swap limit equals the memory limit.
  */
 #define NODECORE_SWAP_SETTING_MEMSW_EQUALS_MEMORY_LIMIT 2
+
+/**
+ * `memory.available`
+ */
+#define NODECORE_SIGNAL_MEMORY_AVAILABLE 0
+
+/**
+ * `allocatableMemory.available`
+ */
+#define NODECORE_SIGNAL_ALLOCATABLE_MEMORY_AVAILABLE 1
+
+/**
+ * `nodefs.available`
+ */
+#define NODECORE_SIGNAL_NODEFS_AVAILABLE 2
+
+/**
+ * `nodefs.inodesFree`
+ */
+#define NODECORE_SIGNAL_NODEFS_INODES_FREE 3
+
+/**
+ * `imagefs.available`
+ */
+#define NODECORE_SIGNAL_IMAGEFS_AVAILABLE 4
+
+/**
+ * `imagefs.inodesFree`
+ */
+#define NODECORE_SIGNAL_IMAGEFS_INODES_FREE 5
+
+/**
+ * `containerfs.available`
+ */
+#define NODECORE_SIGNAL_CONTAINERFS_AVAILABLE 6
+
+/**
+ * `containerfs.inodesFree`
+ */
+#define NODECORE_SIGNAL_CONTAINERFS_INODES_FREE 7
+
+/**
+ * `pid.available`
+ */
+#define NODECORE_SIGNAL_PID_AVAILABLE 8
+
+/**
+ * `spec.containers`.
+ */
+#define NODECORE_CONTAINER_REGULAR 0
+
+/**
+ * `spec.initContainers` without `restartPolicy: Always`.
+ */
+#define NODECORE_CONTAINER_INIT 1
+
+/**
+ * `spec.initContainers` with `restartPolicy: Always` (a sidecar).
+ */
+#define NODECORE_CONTAINER_SIDECAR 2
+
+/**
+ * `Merge` (also the unset field): the user's memberships in the image's
+ * `/etc/group` join the groups.
+ */
+#define NODECORE_GROUPS_POLICY_MERGE 0
+
+/**
+ * `Strict`: only the primary gid, `fsGroup` and `supplementalGroups`.
+ */
+#define NODECORE_GROUPS_POLICY_STRICT 1
+
+/**
+ * containerd's CRI plugin: groups reported sorted, without duplicates.
+ */
+#define NODECORE_RUNTIME_CONTAINERD 0
+
+/**
+ * CRI-O: groups reported in the order they were added.
+ */
+#define NODECORE_RUNTIME_CRI_O 1
+
+/**
+ * `moby/sys/user` v0.4.0 (containerd up to 2.3, CRI-O).
+ */
+#define NODECORE_USER_PARSER_V0_4_0 0
+
+/**
+ * `moby/sys/user` v0.4.1 (containerd 2.4).
+ */
+#define NODECORE_USER_PARSER_V0_4_1 1
 
 /**
  * `Guaranteed`: every container's requests equal its limits.
@@ -1007,6 +1251,211 @@ void nodecore_error_free(struct nodecore_error *err);
  * pointer.
  */
 nodecore_status nodecore_eval(const char *cases, size_t len, char **out);
+
+/**
+ * The kubelet's name of a signal (`"memory.available"`), static, never
+ * freed; NULL for an unknown value.
+ */
+const char *nodecore_eviction_signal_name(nodecore_eviction_signal signal);
+
+/**
+ * The signal the kubelet calls `name`, in `*out`;
+ * `NODECORE_STATUS_INVALID_THRESHOLD` ("unsupported eviction signal") for
+ * a name that is not one of the nine.
+ *
+ * # Safety
+ * `name` is valid for reading `len` bytes; `out` for writing one value;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_eviction_signal_from_name(const char *name,
+                                                   size_t len,
+                                                   nodecore_eviction_signal *out,
+                                                   struct nodecore_error **err);
+
+/**
+ * The thresholds a kubelet configuration sets (the kubelet's
+ * `ParseThresholdConfig`, with the allocatable copies when
+ * `enforceNodeAllocatable` holds `pods`), written into `buf` of capacity
+ * `cap` with their number in `*out_len` (the buffer protocol).
+ *
+ * `config_json` holds the configuration's eviction fields by their
+ * KubeletConfiguration names, each optional:
+ * `{"evictionHard": {"memory.available": "100Mi"}, "evictionSoft": {...},
+ * "evictionSoftGracePeriod": {"memory.available": "1m30s"},
+ * "evictionMinimumReclaim": {...}, "enforceNodeAllocatable": ["pods"]}`.
+ * No default is applied: pass the values the kubelet runs with (its Linux
+ * `evictionHard` default is `memory.available: 100Mi, nodefs.available:
+ * 10%, nodefs.inodesFree: 5%, imagefs.available: 15%, imagefs.inodesFree:
+ * 5%`). The order is hard thresholds by signal name, soft ones by signal
+ * name, then the allocatable copies.
+ *
+ * Errors: `NODECORE_STATUS_INVALID_THRESHOLD` with the kubelet's message,
+ * `NODECORE_STATUS_INVALID_INPUT` for JSON of another shape.
+ *
+ * # Safety
+ * `config_json` is valid for reading `len` bytes; `buf` for writing `cap`
+ * thresholds; `out_len` for writing one `size_t`; `err` is NULL or valid
+ * for writing one pointer.
+ */
+nodecore_status nodecore_eviction_thresholds(const char *config_json,
+                                             size_t len,
+                                             struct nodecore_threshold *buf,
+                                             size_t cap,
+                                             size_t *out_len,
+                                             struct nodecore_error **err);
+
+/**
+ * A pod's effective memory and ephemeral-storage requests as eviction
+ * ranking uses them (Kubernetes 1.31): regular containers summed, raised
+ * to any larger init or sidecar container's request, plus the overhead
+ * only when that total is not zero; 0 for none. These are the
+ * `nodecore_pod_stats` request fields.
+ *
+ * # Safety
+ * `containers` is valid for reading `containers_len` records; `overhead`
+ * is NULL (no overhead) or valid for one record; `memory` and
+ * `ephemeral_storage` for writing one value each; `err` is NULL or valid
+ * for writing one pointer.
+ */
+nodecore_status nodecore_eviction_pod_requests(const struct nodecore_container_requests *containers,
+                                               size_t containers_len,
+                                               const struct nodecore_container_requests *overhead,
+                                               int64_t *memory,
+                                               int64_t *ephemeral_storage,
+                                               struct nodecore_error **err);
+
+/**
+ * Ranks pods for eviction under pressure on `signal` as the kubelet does
+ * (`rankMemoryPressure`, `rankDiskPressureFunc`, `rankPIDPressure`) and
+ * writes the order, first to evict first, as indexes into `pods` into
+ * `order` of capacity `cap`, with their number (`pods_len`) in `*out_len`.
+ * Pods that tie on every key keep their given order.
+ *
+ * `dedicated_image_fs` and `split_container_fs` describe the node's
+ * filesystems (an image filesystem of its own; writable layers on it),
+ * which decide what disk usage counts for each disk signal.
+ *
+ * # Safety
+ * `pods` is valid for reading `pods_len` records; `order` for writing
+ * `cap` indexes; `out_len` for writing one `size_t`; `err` is NULL or
+ * valid for writing one pointer.
+ */
+nodecore_status nodecore_eviction_rank(nodecore_eviction_signal signal,
+                                       bool dedicated_image_fs,
+                                       bool split_container_fs,
+                                       const struct nodecore_pod_stats *pods,
+                                       size_t pods_len,
+                                       size_t *order,
+                                       size_t cap,
+                                       size_t *out_len,
+                                       struct nodecore_error **err);
+
+/**
+ * Resolves the identity of a container whose image has `USER image_user`
+ * (length 0 when it sets none), run with the security context `sc` and the
+ * pod's `supplemental_groups`, reading `/etc/passwd` and `/etc/group`
+ * inside the root filesystem at `rootfs` (a path, any bytes) as the
+ * runtime would: `*out` receives the uid and gid, and the supplementary
+ * groups, in the runtime's reported order, go into `groups` of capacity
+ * `cap` with their number in `*out_len` (the buffer protocol; nothing is
+ * written to `*out` when they do not fit). `options` NULL is containerd as
+ * released.
+ *
+ * Lookups never leave the root filesystem (symlinks resolve inside it),
+ * only regular files are read, and their size is capped as containerd
+ * 2.4 caps it.
+ *
+ * Errors, with the runtime's or the API's words: `NODECORE_STATUS_UID_OUT_OF_RANGE`,
+ * `NODECORE_STATUS_GID_OUT_OF_RANGE`, `NODECORE_STATUS_USER_NOT_FOUND`,
+ * `NODECORE_STATUS_PASSWD_PARSE`, `NODECORE_STATUS_GROUP_PARSE`,
+ * `NODECORE_STATUS_OPEN`, `NODECORE_STATUS_NOT_REGULAR_FILE`,
+ * `NODECORE_STATUS_TOO_LARGE`, `NODECORE_STATUS_READ`,
+ * `NODECORE_STATUS_ROOTFS` (the directory cannot be opened).
+ *
+ * # Safety
+ * `rootfs` and `image_user` are valid for reading their lengths; `sc` for
+ * one record; `supplemental_groups` for `supplemental_groups_len` values;
+ * `options` NULL or valid for one record; `out` for writing one record;
+ * `groups` for writing `cap` values; `out_len` for writing one `size_t`;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_groups_resolve_rootfs(const char *rootfs,
+                                               size_t rootfs_len,
+                                               const char *image_user,
+                                               size_t image_user_len,
+                                               const struct nodecore_security_context *sc,
+                                               const int64_t *supplemental_groups,
+                                               size_t supplemental_groups_len,
+                                               const struct nodecore_groups_options *options,
+                                               struct nodecore_container_user *out,
+                                               uint32_t *groups,
+                                               size_t cap,
+                                               size_t *out_len,
+                                               struct nodecore_error **err);
+
+/**
+ * `nodecore_groups_resolve_rootfs` with the two files given in memory:
+ * `passwd` (`passwd_len` bytes, any encoding) when `has_passwd`, else the
+ * image has no `/etc/passwd`; the same for `group`.
+ *
+ * # Safety
+ * `passwd` and `group` are valid for reading their lengths; the rest as
+ * for `nodecore_groups_resolve_rootfs`.
+ */
+nodecore_status nodecore_groups_resolve_files(const char *passwd,
+                                              size_t passwd_len,
+                                              bool has_passwd,
+                                              const char *group,
+                                              size_t group_len,
+                                              bool has_group,
+                                              const char *image_user,
+                                              size_t image_user_len,
+                                              const struct nodecore_security_context *sc,
+                                              const int64_t *supplemental_groups,
+                                              size_t supplemental_groups_len,
+                                              const struct nodecore_groups_options *options,
+                                              struct nodecore_container_user *out,
+                                              uint32_t *groups,
+                                              size_t cap,
+                                              size_t *out_len,
+                                              struct nodecore_error **err);
+
+/**
+ * Reads the PID numbers of the machine whose root directory is `root`
+ * (`len` 0 for this machine) into `*out`, as the kubelet's `pidlimit`
+ * package does: unreadable limit files are skipped, and without a usable
+ * `/proc/loadavg` the running kernel's `sysinfo(2)` count is used.
+ *
+ * # Safety
+ * `root` is valid for reading `len` bytes; `out` for writing one record;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_pids_node(const char *root,
+                                   size_t len,
+                                   struct nodecore_node_pids *out,
+                                   struct nodecore_error **err);
+
+/**
+ * A pod's process count, as the kubelet (1.31 and later) reads it: the
+ * entries of `cgroup.procs` summed over the container cgroups below the
+ * pod cgroup directory `pod_cgroup` (e.g.
+ * `/sys/fs/cgroup/pids/kubepods/burstable/pod<uid>`), into `*out`.
+ * `*has_count` is false when no container cgroup has a count (the pod has
+ * no process statistics).
+ *
+ * Errors: `NODECORE_STATUS_IO` (the directory cannot be read),
+ * `NODECORE_STATUS_INVALID_FILE`.
+ *
+ * # Safety
+ * `pod_cgroup` is valid for reading `len` bytes; `out` and `has_count`
+ * for writing one value each; `err` is NULL or valid for writing one
+ * pointer.
+ */
+nodecore_status nodecore_pids_pod_process_count(const char *pod_cgroup,
+                                                size_t len,
+                                                uint64_t *out,
+                                                bool *has_count,
+                                                struct nodecore_error **err);
 
 /**
  * Builds a static policy and its state from `config`, as the kubelet's

@@ -20,6 +20,9 @@
 //! | `static_policy.rs` | `nodecore_static_policy`: the CPU manager's static policy and state |
 //! | `topology_policy.rs` | `nodecore_topology_policy`: the topology manager's hint merge |
 //! | `cgroup.rs` | cgroup names, paths and value conversions |
+//! | `eviction.rs` | eviction thresholds and pod ranking |
+//! | `pids.rs` | PID accounting of the node and of pods |
+//! | `groups.rs` | supplemental-group resolution of a container |
 //!
 //! and the machinery they share: `panic.rs` (the panic boundary),
 //! `handle.rs` (opaque handles), `arg.rs` (checked arguments, buffers).
@@ -96,7 +99,10 @@ pub mod cgroup;
 pub mod cpuset;
 pub mod error;
 pub mod eval;
+pub mod eviction;
+pub mod groups;
 pub mod hint;
+pub mod pids;
 pub mod pod;
 pub mod span;
 pub mod static_policy;

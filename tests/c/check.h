@@ -1,6 +1,6 @@
 /*
- * What the C test files share: the CHECK macro and its counters, and small
- * helpers. test_nodecore.c defines them and runs every file's tests.
+ * What the C test files share: the CHECK macro and its counters, and a few
+ * small functions. test_nodecore.c defines them and runs every file's tests.
  */
 #ifndef NODECORE_TEST_CHECK_H
 #define NODECORE_TEST_CHECK_H
@@ -39,5 +39,7 @@ nodecore_topology *named_topology(const char *name);
 void test_cpumanager(void);
 void test_topologymanager(void);
 void test_cgroups(void);
+void test_eviction(void);
+void test_groups(void);
 
 #endif

@@ -396,6 +396,8 @@ int main(int argc, char **argv) {
     test_cpumanager();
     test_topologymanager();
     test_cgroups();
+    test_eviction();
+    test_groups();
     for (int k = 1; k < argc; k++) {
         test_eval_vectors(argv[k]);
     }

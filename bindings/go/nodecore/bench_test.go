@@ -183,3 +183,38 @@ func BenchmarkMilliCPUToShares(b *testing.B) {
 		MilliCPUToShares(int64(i))
 	}
 }
+
+// Ranking a node's pods for memory pressure in one call.
+func BenchmarkRankPods(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("pods=%d", n), func(b *testing.B) {
+			r := rand.New(rand.NewSource(int64(n)))
+			pods := make([]PodStats, n)
+			for i := range pods {
+				pods[i] = PodStats{Priority: int32(r.Intn(3) * 1000), MemoryRequest: int64(r.Intn(1 << 30)),
+					HasStats: true, HasMemoryWorkingSet: true, MemoryWorkingSetBytes: uint64(r.Intn(1 << 30))}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := RankPods(SignalMemoryAvailable, FsLayout{}, pods); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/pod")
+		})
+	}
+}
+
+func BenchmarkResolveGroupsFiles(b *testing.B) {
+	passwd := []byte("root:x:0:0::/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n")
+	group := []byte("wheel:x:10:root,alice\ndevs:x:50000:alice\n")
+	fsGroup := int64(2000)
+	sc := SecurityContext{FSGroup: &fsGroup, SupplementalGroups: []int64{4000}}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := ResolveGroupsFiles(passwd, group, "alice", sc, GroupsOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -17,12 +17,16 @@ func readCases(t *testing.T, file string) []map[string]any {
 	defer f.Close()
 	var cases []map[string]any
 	scanner := bufio.NewScanner(f)
+	scanner.Buffer(make([]byte, 1<<20), 64<<20)
 	for scanner.Scan() {
 		var c map[string]any
 		if err := json.Unmarshal(scanner.Bytes(), &c); err != nil {
 			t.Fatal(err)
 		}
 		cases = append(cases, c)
+	}
+	if err := scanner.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return cases
 }

@@ -7,7 +7,11 @@
 // its state ([NewStaticPolicy]: Allocate, RemoveContainer, TopologyHints)
 // and its selection alone ([TakeCPUs]); the topology manager's merge
 // ([NewTopologyPolicy]: Merge, and MergeBatch for many pods in one call);
-// and the shared case format
+// cgroup paths and values ([CgroupPath], [PodCgroupPath], [MilliCPUToShares],
+// [ContainerSwap], ...); eviction thresholds and ranking
+// ([EvictionThresholds], [RankPods] for a whole node in one call) and PID
+// counts ([ReadNodePIDs], [PodProcessCount]); supplemental groups
+// ([ResolveGroupsRootfs], [ResolveGroupsFiles]); and the shared case format
 // ([EvalCase], [Eval]), which answers every kind the library knows exactly
 // as the nodecore command does.
 //

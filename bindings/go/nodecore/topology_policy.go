@@ -6,6 +6,7 @@ import "C"
 import (
 	"encoding/json"
 	"runtime"
+	"sync"
 	"unsafe"
 )
 
@@ -101,18 +102,21 @@ func (p *TopologyPolicy) handle() *C.nodecore_topology_policy {
 // only with prefer-closest-numa-nodes when the answer needs a distance past
 // the end of a short row (StatusMissingDistances; upstream panics there).
 func (p *TopologyPolicy) Merge(providers ...ProviderHints) (MergeResult, error) {
-	var b HintBatch
+	b := batches.Get().(*HintBatch)
+	defer batches.Put(b)
+	b.Reset()
 	b.AddPod(providers...)
 	var result MergeResult
-	hints, lists := b.hints, b.lists
 	var cerr *C.nodecore_error
-	status := C.nodecore_topology_policy_merge(p.handle(), cHints(hints), C.size_t(len(hints)),
-		unsafe.SliceData(lists), C.size_t(len(lists)), (*C.nodecore_merge_result)(unsafe.Pointer(&result)), &cerr)
+	status := C.nodecore_topology_policy_merge(p.handle(), cHints(b.hints), C.size_t(len(b.hints)),
+		unsafe.SliceData(b.lists), C.size_t(len(b.lists)), (*C.nodecore_merge_result)(unsafe.Pointer(&result)), &cerr)
 	runtime.KeepAlive(p)
-	runtime.KeepAlive(hints)
-	runtime.KeepAlive(lists)
+	runtime.KeepAlive(b)
 	return result, takeError(status, cerr)
 }
+
+// batches keeps the buffers of single merges for reuse.
+var batches = sync.Pool{New: func() any { return new(HintBatch) }}
 
 // HintBatch gathers many pods' provider answers for one MergeBatch call,
 // in buffers that Reset keeps for the next batch. The zero value is empty

@@ -47,6 +47,9 @@ func mergeCases(t testing.TB) []mergeCase {
 		}
 		cases = append(cases, c)
 	}
+	if err := scanner.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return cases
 }
 
