@@ -1,0 +1,24 @@
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Why PID accounting could not read or write a file.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    /// A file did not hold what the kernel writes there.
+    #[error("{path}: {reason}")]
+    InvalidFile { path: PathBuf, reason: String },
+}
+
+impl Error {
+    /// A stable, machine-readable name for the kind of error.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::InvalidFile { .. } => "invalid-file",
+        }
+    }
+}
