@@ -137,3 +137,174 @@ impl<P: Pod + ?Sized> TopologyManager<P> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::topologymanager::ProviderHints;
+    use crate::topologymanager::bitmask::BitMask;
+    use std::sync::{Arc, Mutex};
+
+    struct TestPod {
+        uid: &'static str,
+        init: Vec<&'static str>,
+        app: Vec<&'static str>,
+    }
+
+    impl Pod for TestPod {
+        fn uid(&self) -> &str {
+            self.uid
+        }
+        fn container_names(&self) -> Vec<&str> {
+            self.init.iter().chain(&self.app).copied().collect()
+        }
+    }
+
+    /// Returns the same hints for every container and for the pod, records
+    /// the calls, and fails allocation for one container name.
+    struct FakeProvider {
+        hints: ProviderHints,
+        fail_on: Option<&'static str>,
+        calls: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl HintProvider<TestPod> for FakeProvider {
+        fn get_topology_hints(&self, _: &TestPod, container: &str) -> ProviderHints {
+            self.calls.lock().unwrap().push(format!("hints {container}"));
+            self.hints.clone()
+        }
+        fn get_pod_topology_hints(&self, _: &TestPod) -> ProviderHints {
+            self.calls.lock().unwrap().push("pod hints".to_owned());
+            self.hints.clone()
+        }
+        fn allocate(&mut self, _: &TestPod, container: &str) -> Result<(), AdmissionError> {
+            self.calls.lock().unwrap().push(format!("allocate {container}"));
+            match self.fail_on {
+                Some(name) if name == container => Err(AdmissionError::unexpected("no CPUs left")),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    fn on(bits: &[usize], preferred: bool) -> TopologyHint {
+        TopologyHint::new(Some(BitMask::new(bits.iter().copied()).unwrap()), preferred)
+    }
+
+    fn new_manager(
+        policy: &str,
+        scope: &str,
+        hints: ProviderHints,
+    ) -> (TopologyManager<TestPod>, Arc<Mutex<Vec<String>>>) {
+        let config = TopologyManagerConfig { policy: policy.into(), scope: scope.into(), ..Default::default() };
+        let mut manager = TopologyManager::new(&config, &[0, 1], &BTreeMap::new()).unwrap();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        manager.add_hint_provider(Box::new(FakeProvider { hints, fail_on: None, calls: calls.clone() }));
+        (manager, calls)
+    }
+
+    fn resource(hints: Vec<TopologyHint>) -> ProviderHints {
+        ProviderHints::from([("resource".to_owned(), Some(hints))])
+    }
+
+    fn one_container() -> TestPod {
+        TestPod { uid: "pod", init: vec![], app: vec!["c"] }
+    }
+
+    #[test]
+    fn admit_follows_upstream_table_in_both_scopes() {
+        let cases = [
+            ("none", ProviderHints::new(), true),
+            ("single-numa-node", ProviderHints::new(), true),
+            ("restricted", ProviderHints::new(), true),
+            ("best-effort", resource(vec![on(&[0], true), on(&[0, 1], false)]), true),
+            ("best-effort", resource(vec![on(&[0], true), on(&[1], true), on(&[0, 1], false)]), true),
+            ("best-effort", resource(vec![on(&[0, 1], false)]), true),
+            ("restricted", resource(vec![on(&[0], true), on(&[0, 1], false)]), true),
+            ("restricted", resource(vec![on(&[0], true), on(&[1], true), on(&[0, 1], false)]), true),
+            ("restricted", resource(vec![on(&[0, 1], false)]), false),
+        ];
+        for (policy, hints, admit) in cases {
+            for scope in ["container", "pod"] {
+                let (mut manager, _) = new_manager(policy, scope, hints.clone());
+                let result = manager.admit(&one_container());
+                assert_eq!(result.is_ok(), admit, "{policy} {scope}");
+                if let Err(err) = result {
+                    assert_eq!(err, AdmissionError::topology_affinity());
+                    assert_eq!(err.message, "Resources cannot be allocated with Topology locality");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn container_scope_merges_per_container_and_pod_scope_once() {
+        let pod = TestPod { uid: "pod", init: vec!["init"], app: vec!["a", "b"] };
+        let (mut manager, calls) = new_manager("restricted", "container", resource(vec![on(&[1], true)]));
+        manager.admit(&pod).unwrap();
+        assert_eq!(
+            *calls.lock().unwrap(),
+            ["hints init", "allocate init", "hints a", "allocate a", "hints b", "allocate b"]
+        );
+        assert_eq!(manager.get_affinity("pod", "b"), on(&[1], true));
+
+        let (mut manager, calls) = new_manager("best-effort", "pod", resource(vec![on(&[0], true)]));
+        manager.admit(&pod).unwrap();
+        assert_eq!(*calls.lock().unwrap(), ["pod hints", "allocate init", "allocate a", "allocate b"]);
+        for container in ["init", "a", "b"] {
+            assert_eq!(manager.get_affinity("pod", container), on(&[0], true));
+        }
+    }
+
+    #[test]
+    fn policy_none_only_allocates_and_stores_nothing() {
+        let (mut manager, calls) = new_manager("none", "not-a-scope", resource(vec![on(&[0, 1], false)]));
+        manager.admit(&one_container()).unwrap();
+        assert_eq!(*calls.lock().unwrap(), ["allocate c"]);
+        assert_eq!(manager.get_affinity("pod", "c"), TopologyHint::default());
+    }
+
+    #[test]
+    fn allocation_failure_refuses_the_pod_and_earlier_hints_stay() {
+        let config = TopologyManagerConfig { policy: "best-effort".into(), ..Default::default() };
+        let mut manager = TopologyManager::new(&config, &[0, 1], &BTreeMap::new()).unwrap();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let hints = resource(vec![on(&[1], true)]);
+        manager.add_hint_provider(Box::new(FakeProvider { hints, fail_on: Some("b"), calls }));
+        let err = manager.admit(&TestPod { uid: "pod", init: vec![], app: vec!["a", "b"] }).unwrap_err();
+        assert_eq!(err.reason, "UnexpectedAdmissionError");
+        assert_eq!(err.message, "Allocate failed due to no CPUs left, which is unexpected");
+        assert_eq!(manager.get_affinity("pod", "a"), on(&[1], true));
+    }
+
+    #[test]
+    fn remove_container_keeps_hints_of_a_restarted_container() {
+        let (mut manager, _) = new_manager("best-effort", "container", resource(vec![on(&[1], true)]));
+        manager.admit(&one_container()).unwrap();
+        manager.add_container("pod", "c", "id-1");
+        manager.add_container("pod", "c", "id-2");
+        manager.remove_container("id-1");
+        assert_eq!(manager.get_affinity("pod", "c"), on(&[1], true));
+        manager.remove_container("id-2");
+        assert_eq!(manager.get_affinity("pod", "c"), TopologyHint::default());
+        manager.remove_container("unknown");
+    }
+
+    #[test]
+    fn new_checks_in_upstream_order() {
+        let new = |policy: &str, scope: &str, options: &[(&str, &str)], nodes: &[usize]| {
+            let options = options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let config =
+                TopologyManagerConfig { policy: policy.into(), scope: scope.into(), options, ..Default::default() };
+            TopologyManager::<TestPod>::new(&config, nodes, &BTreeMap::new()).err().map(|e| e.kind())
+        };
+        let nine: Vec<usize> = (0..9).collect();
+        assert_eq!(new("none", "bad", &[("bad", "x")], &nine), None);
+        assert_eq!(new("bad", "bad", &[("bad", "x")], &nine), Some("invalid-options"));
+        assert_eq!(new("bad", "bad", &[("prefer-closest-numa-nodes", "true")], &nine), Some("missing-distances"));
+        assert_eq!(new("bad", "bad", &[], &nine), Some("too-many-numa-nodes"));
+        assert_eq!(new("bad", "bad", &[("max-allowable-numa-nodes", "9")], &nine), Some("unknown-policy"));
+        assert_eq!(new("restricted", "bad", &[], &nine[..2]), Some("unknown-scope"));
+        assert_eq!(new("restricted", "pod", &[], &[0, 64]), Some("numa-node-out-of-range"));
+        assert_eq!(new("restricted", "pod", &[], &nine[..8]), None);
+    }
+}
