@@ -77,6 +77,22 @@ pub enum Error {
     /// A scope name other than container and pod.
     #[error("unknown scope: {0:?}")]
     UnknownScope(String),
+    /// The merge's search for the best non-preferred hint examined
+    /// [`MAX_MERGE_STEPS`](crate::topologymanager::MAX_MERGE_STEPS) masks
+    /// without finishing. Upstream would walk the cross product of the lists
+    /// and never finish either.
+    #[error(
+        "the hint merge was refused after examining {steps} masks: {lists} hint lists of up to {longest} hints \
+         have too many distinct combinations to search"
+    )]
+    MergeTooComplex {
+        /// The number of hint lists merged.
+        lists: usize,
+        /// The length of the longest list.
+        longest: usize,
+        /// The budget that ran out.
+        steps: u64,
+    },
 }
 
 impl Error {
@@ -93,6 +109,7 @@ impl Error {
             Error::TooManyNumaNodes { .. } => "too-many-numa-nodes",
             Error::UnknownPolicy(_) => "unknown-policy",
             Error::UnknownScope(_) => "unknown-scope",
+            Error::MergeTooComplex { .. } => "merge-too-complex",
         }
     }
 }

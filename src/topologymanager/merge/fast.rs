@@ -18,8 +18,15 @@
 //!    search over the lists finds the best one, visiting each distinct
 //!    partial AND once per level and pruning a partial AND when no mask
 //!    inside it can beat the best found so far.
+//!
+//! Phase 2 solves a problem that is exponential in the worst case (choose
+//! one mask per list so that their AND ranks best), and inputs of 64 nodes
+//! with many lists of thousands of unrelated masks reach that case. The
+//! search therefore counts the masks it examines and gives up with
+//! [`Error::MergeTooComplex`] after [`MAX_MERGE_STEPS`]: a merge either
+//! returns upstream's exact answer or refuses, it never runs unbounded.
 
-use super::{MaskOrder, best_non_preferred_affinity_count, fallback, rank};
+use super::{MAX_MERGE_STEPS, MaskOrder, best_non_preferred_affinity_count, fallback, rank};
 use crate::topologymanager::bitmask::BitMask;
 use crate::topologymanager::{Error, TopologyHint};
 use rustc_hash::FxHashSet;
@@ -132,13 +139,14 @@ fn best_reachable(
     if default == 0 || choices.is_empty() || choices.iter().any(Vec::is_empty) {
         return Ok(None);
     }
+    let mut budget = Budget::new(lists);
     match order {
-        MaskOrder::Narrowest => Ok(Search::run(&choices, default, best_count, true)),
+        MaskOrder::Narrowest => Search::run(&choices, default, best_count, true, &mut budget),
         MaskOrder::Closest(_) => {
             // Find the best width, then rank every reachable mask of that
             // width by distance.
-            let Some(found) = Search::run(&choices, default, best_count, false) else { return Ok(None) };
-            let group = reachable_of_width(&choices, default, found.count_ones());
+            let Some(found) = Search::run(&choices, default, best_count, false, &mut budget)? else { return Ok(None) };
+            let group = reachable_of_width(&choices, default, found.count_ones(), &mut budget)?;
             best_of_equal_width(group, order).map(Some)
         }
     }
@@ -160,16 +168,24 @@ struct Search<'a> {
     floor: (usize, u64),
     /// Per level, the partial ANDs already explored.
     seen: Vec<Seen>,
+    budget: &'a mut Budget,
 }
 
 impl<'a> Search<'a> {
-    fn run(choices: &'a [Vec<u64>], default: u64, best_count: usize, by_value: bool) -> Option<u64> {
+    fn run(
+        choices: &'a [Vec<u64>],
+        default: u64,
+        best_count: usize,
+        by_value: bool,
+        budget: &'a mut Budget,
+    ) -> Result<Option<u64>, Error> {
         let seen = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
+        let best_key = (usize::MAX, 0);
         let mut search =
-            Search { choices, best_count, by_value, best_key: (usize::MAX, 0), best_mask: None, floor: (0, 0), seen };
+            Search { choices, best_count, by_value, best_key, best_mask: None, floor: (0, 0), seen, budget };
         search.floor = search.bound(default);
-        search.descend(0, default);
-        search.best_mask
+        search.descend(0, default)?;
+        Ok(search.best_mask)
     }
 
     fn key(&self, mask: u64) -> (usize, u64) {
@@ -201,8 +217,9 @@ impl<'a> Search<'a> {
 
     /// Explores the ANDs of `partial` with one mask from each list from
     /// `level` on; returns true once the floor is reached.
-    fn descend(&mut self, level: usize, partial: u64) -> bool {
+    fn descend(&mut self, level: usize, partial: u64) -> Result<bool, Error> {
         let choices = self.choices;
+        self.budget.spend(choices[level].len())?;
         if level + 1 == choices.len() {
             for &mask in &choices[level] {
                 let merged = partial & mask;
@@ -214,25 +231,34 @@ impl<'a> Search<'a> {
                     }
                 }
             }
-            return self.best_key <= self.floor;
+            return Ok(self.best_key <= self.floor);
         }
         for &mask in &choices[level] {
             let child = partial & mask;
             if child == 0 || !self.can_improve(child) || !self.seen[level].insert(child) {
                 continue;
             }
-            if self.descend(level + 1, child) {
-                return true;
+            if self.descend(level + 1, child)? {
+                return Ok(true);
             }
         }
-        false
+        Ok(false)
     }
 }
 
 /// Every distinct non-empty AND of `default` with one mask per list that has
 /// exactly `width` nodes, ascending.
-fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32) -> Vec<u64> {
-    fn walk(choices: &[Vec<u64>], seen: &mut [Seen], level: usize, partial: u64, width: u32, out: &mut Vec<u64>) {
+fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32, budget: &mut Budget) -> Result<Vec<u64>, Error> {
+    struct Walk<'a> {
+        choices: &'a [Vec<u64>],
+        seen: Vec<Seen>,
+        width: u32,
+        out: Vec<u64>,
+        budget: &'a mut Budget,
+    }
+    fn walk(w: &mut Walk, level: usize, partial: u64) -> Result<(), Error> {
+        let (choices, width) = (w.choices, w.width);
+        w.budget.spend(choices[level].len())?;
         for &mask in &choices[level] {
             let child = partial & mask;
             if child.count_ones() < width {
@@ -240,19 +266,45 @@ fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32) -> Vec<u64
             }
             if level + 1 == choices.len() {
                 if child.count_ones() == width {
-                    out.push(child);
+                    w.out.push(child);
                 }
-            } else if seen[level].insert(child) {
-                walk(choices, seen, level + 1, child, width, out);
+            } else if w.seen[level].insert(child) {
+                walk(w, level + 1, child)?;
             }
         }
+        Ok(())
     }
-    let mut seen: Vec<Seen> = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
-    let mut out = Vec::new();
-    walk(choices, &mut seen, 0, default, width, &mut out);
+    let seen = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
+    let mut w = Walk { choices, seen, width, out: Vec::new(), budget };
+    walk(&mut w, 0, default)?;
+    let mut out = w.out;
     out.sort_unstable();
     out.dedup();
-    out
+    Ok(out)
+}
+
+/// The masks phase 2 may still examine, shared by its searches.
+struct Budget {
+    left: u64,
+    lists: usize,
+    longest: usize,
+}
+
+impl Budget {
+    fn new(lists: &[&[TopologyHint]]) -> Self {
+        Budget { left: MAX_MERGE_STEPS, lists: lists.len(), longest: lists.iter().map(|l| l.len()).max().unwrap_or(0) }
+    }
+
+    /// Takes `steps` from the budget, or refuses the merge when it runs out.
+    fn spend(&mut self, steps: usize) -> Result<(), Error> {
+        match self.left.checked_sub(steps as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(Error::MergeTooComplex { lists: self.lists, longest: self.longest, steps: MAX_MERGE_STEPS }),
+        }
+    }
 }
 
 /// The `count` lowest set bits of `mask`.
