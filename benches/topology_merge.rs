@@ -3,8 +3,13 @@
 //!
 //! Run with `cargo bench --bench topology_merge`; filter with e.g.
 //! `cargo bench --bench topology_merge -- fast/`.
+//!
+//! Times are the benchmark thread's CPU time, not wall time, so that the
+//! figures stay meaningful on a shared, loaded machine; on an idle machine
+//! the two agree for this single-threaded code.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nodecore::topologymanager::bitmask::{BitMask, iterate_bit_masks};
 use nodecore::topologymanager::{NumaInfo, Policy, PolicyName, ProviderHints, TopologyHint, TopologyManagerOptions};
 use proptest::prelude::RngCore;
@@ -171,7 +176,65 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn bench(c: &mut Criterion) {
+/// The calling thread's CPU time, in nanoseconds.
+struct ThreadCpuTime;
+
+fn thread_cpu_time_ns() -> u64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `now` is a valid, writable timespec; the clock id is a constant Linux supports.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+}
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = u64;
+    type Value = u64;
+
+    fn start(&self) -> u64 {
+        thread_cpu_time_ns()
+    }
+    fn end(&self, start: u64) -> u64 {
+        thread_cpu_time_ns() - start
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, value: &u64) -> f64 {
+        *value as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &NanosecondFormatter
+    }
+}
+
+/// Formats nanoseconds in the unit that suits the value, as criterion's
+/// wall-time formatter does.
+struct NanosecondFormatter;
+
+impl ValueFormatter for NanosecondFormatter {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (factor, unit) = match typical {
+            t if t < 1e3 => (1.0, "ns"),
+            t if t < 1e6 => (1e-3, "µs"),
+            t if t < 1e9 => (1e-6, "ms"),
+            _ => (1e-9, "s"),
+        };
+        values.iter_mut().for_each(|v| *v *= factor);
+        unit
+    }
+    fn scale_throughputs(&self, _: f64, _: &Throughput, _: &mut [f64]) -> &'static str {
+        "ns"
+    }
+    fn scale_for_machines(&self, _: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+fn bench(c: &mut Criterion<ThreadCpuTime>) {
     let cases = cases();
     let mut fast = c.benchmark_group("fast");
     for case in &cases {
@@ -196,5 +259,9 @@ fn bench(c: &mut Criterion) {
     reference.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = bench
+}
 criterion_main!(benches);

@@ -20,7 +20,8 @@
  *   NODECORE_STATUS_PANIC (or NULL / 0 / false from infallible functions).
  *
  * Ownership: every object the library allocates has exactly one free
- *   function (nodecore_cpuset_free, nodecore_topology_free,
+ *   function, named after its type (nodecore_cpuset_free,
+ *   nodecore_topology_free, nodecore_static_policy_free, ...,
  *   nodecore_error_free, nodecore_string_free); freeing NULL is a no-op;
  *   never free library memory with free(3). Arguments are borrowed for the
  *   duration of the call only. Text arguments are (const char *, size_t len)
@@ -63,7 +64,7 @@
  * The ABI's minor version: it grows when functions, types or codes are
  * added; a caller built against minor N runs on any library of minor >= N.
  */
-#define NODECORE_ABI_VERSION_MINOR 0
+#define NODECORE_ABI_VERSION_MINOR 1
 
 /**
  * What a fallible function reports. `NODECORE_STATUS_OK` (0) is success;
@@ -128,6 +129,10 @@ enum nodecore_status
    */
   NODECORE_STATUS_UNKNOWN_TOPOLOGY = 201,
   /**
+   * The machine's sysfs could not be read or holds no usable topology.
+   */
+  NODECORE_STATUS_DISCOVERY = 202,
+  /**
    * Policy options the kubelet would refuse.
    */
   NODECORE_STATUS_INVALID_OPTIONS = 300,
@@ -141,6 +146,51 @@ enum nodecore_status
    */
   NODECORE_STATUS_INSUFFICIENT = 302,
   /**
+   * The NUMA-distributed allocation handed out a different number of
+   * CPUs than requested (upstream's "accounting error").
+   */
+  NODECORE_STATUS_ACCOUNTING = 303,
+  /**
+   * The packed allocation ran out of steps without an answer.
+   */
+  NODECORE_STATUS_ALLOCATION_FAILED = 304,
+  /**
+   * The reserved CPUs do not match the reserved count, or name a CPU the
+   * topology lacks.
+   */
+  NODECORE_STATUS_INVALID_RESERVED = 305,
+  /**
+   * A restored CPU manager state that does not fit the policy and
+   * machine; the kubelet refuses to start on it.
+   */
+  NODECORE_STATUS_INVALID_STATE = 306,
+  /**
+   * A CPU manager checkpoint that is not a checkpoint's JSON.
+   */
+  NODECORE_STATUS_INVALID_CHECKPOINT = 307,
+  /**
+   * A CPU manager checkpoint whose checksum does not match its content.
+   */
+  NODECORE_STATUS_CORRUPT_CHECKPOINT = 308,
+  /**
+   * A V1 CPU manager checkpoint that cannot be migrated.
+   */
+  NODECORE_STATUS_CHECKPOINT_MIGRATION = 309,
+  /**
+   * A CPU manager checkpoint written for another policy.
+   */
+  NODECORE_STATUS_POLICY_MISMATCH = 310,
+  /**
+   * A file or directory could not be read or written; the message names
+   * the path and the operating system's error.
+   */
+  NODECORE_STATUS_IO = 311,
+  /**
+   * `distribute-cpus-across-numa` gave up: the request has more
+   * combinations of NUMA nodes than its search examines.
+   */
+  NODECORE_STATUS_ALLOCATION_TOO_COMPLEX = 312,
+  /**
    * A topology-manager option needs NUMA distances the input lacks.
    */
   NODECORE_STATUS_MISSING_DISTANCES = 400,
@@ -153,13 +203,35 @@ enum nodecore_status
    */
   NODECORE_STATUS_UNKNOWN_POLICY = 402,
   /**
+   * A NUMA node id above 63, which a hint mask cannot hold.
+   */
+  NODECORE_STATUS_NUMA_NODE_OUT_OF_RANGE = 403,
+  /**
+   * A topology-manager scope name the kubelet does not know.
+   */
+  NODECORE_STATUS_UNKNOWN_SCOPE = 404,
+  /**
+   * The hint merge gave up: the hint lists have more combinations than
+   * its search examines.
+   */
+  NODECORE_STATUS_MERGE_TOO_COMPLEX = 405,
+  /**
    * A cgroup name that is not valid for its driver.
    */
   NODECORE_STATUS_INVALID_NAME = 500,
   /**
+   * A configuration value the kubelet would refuse (a swap behaviour, a
+   * huge page size, node memory of 0).
+   */
+  NODECORE_STATUS_INVALID_CONFIGURATION = 501,
+  /**
    * An eviction threshold the kubelet would refuse.
    */
   NODECORE_STATUS_INVALID_THRESHOLD = 600,
+  /**
+   * A file of the node that does not hold what the kernel writes there.
+   */
+  NODECORE_STATUS_INVALID_FILE = 601,
   /**
    * A user id outside the valid range.
    */
@@ -176,6 +248,31 @@ enum nodecore_status
    * A passwd or group file that cannot be read.
    */
   NODECORE_STATUS_PASSWD_PARSE = 803,
+  /**
+   * An `/etc/group` line longer than the parser accepts.
+   */
+  NODECORE_STATUS_GROUP_PARSE = 804,
+  /**
+   * An `/etc/passwd` or `/etc/group` path that cannot be resolved or
+   * opened inside the root filesystem.
+   */
+  NODECORE_STATUS_OPEN = 805,
+  /**
+   * An `/etc/passwd` or `/etc/group` that is not a regular file.
+   */
+  NODECORE_STATUS_NOT_REGULAR_FILE = 806,
+  /**
+   * An `/etc/passwd` or `/etc/group` larger than the runtimes read.
+   */
+  NODECORE_STATUS_TOO_LARGE = 807,
+  /**
+   * Reading an opened `/etc/passwd` or `/etc/group` failed.
+   */
+  NODECORE_STATUS_READ = 808,
+  /**
+   * The root filesystem directory could not be opened.
+   */
+  NODECORE_STATUS_ROOTFS = 809,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -202,10 +299,345 @@ typedef struct nodecore_cpuset nodecore_cpuset;
 typedef struct nodecore_error nodecore_error;
 
 /**
+ * A static policy with its state. Created by `nodecore_static_policy_new`,
+ * freed with `nodecore_static_policy_free`; safe to use from several
+ * threads at once (see the module notes in the header).
+ */
+typedef struct nodecore_static_policy nodecore_static_policy;
+
+/**
  * A machine's CPUs as the kubelet's CPU manager sees them. Freed with
  * `nodecore_topology_free`.
  */
 typedef struct nodecore_topology nodecore_topology;
+
+/**
+ * A topology-manager policy ready to merge on one machine. Created by
+ * `nodecore_topology_policy_new`, freed with `nodecore_topology_policy_free`.
+ */
+typedef struct nodecore_topology_policy nodecore_topology_policy;
+
+/**
+ * Elements `offset .. offset + len` of the array, or bytes of the text,
+ * that the function pairs the span with.
+ */
+typedef struct nodecore_span {
+  size_t offset;
+  size_t len;
+} nodecore_span;
+
+/**
+ * The kubelet's `--cgroup-driver`: one of the `NODECORE_CGROUP_DRIVER_*`
+ * values.
+ */
+typedef uint32_t nodecore_cgroup_driver;
+
+/**
+ * A pod's QoS class (`status.qosClass`): one of the `NODECORE_QOS_*`
+ * values. Only Guaranteed pods get exclusive CPUs.
+ */
+typedef uint32_t nodecore_qos_class;
+
+/**
+ * A cgroup version: `NODECORE_CGROUP_V1` or `NODECORE_CGROUP_V2` (a hybrid
+ * host is v1 to the kubelet).
+ */
+typedef uint32_t nodecore_cgroup_version;
+
+/**
+ * The kubelet's `memorySwap.swapBehavior`: one of the `NODECORE_SWAP_*`
+ * behaviours.
+ */
+typedef uint32_t nodecore_swap_behavior;
+
+/**
+ * What the kubelet knows about one container when it configures swap
+ * (`configureContainerSwapResources`). Memory amounts are bytes, 0 when
+ * unset.
+ */
+typedef struct nodecore_container_swap_input {
+  nodecore_cgroup_version cgroup_version;
+  /**
+   * Whether the host can limit swap (v1: `memory.memsw.limit_in_bytes`,
+   * v2: `memory.swap.max`).
+   */
+  bool swap_controller;
+  nodecore_swap_behavior swap_behavior;
+  /**
+   * The `NodeSwap` feature gate.
+   */
+  bool node_swap_gate;
+  nodecore_qos_class qos;
+  /**
+   * `IsCriticalPod`: static, mirror, or priority of 2000000000 or more.
+   */
+  bool critical;
+  int64_t memory_request;
+  int64_t memory_limit;
+  /**
+   * cAdvisor's `MemoryCapacity` and `SwapCapacity`.
+   */
+  int64_t node_memory;
+  int64_t node_swap;
+} nodecore_container_swap_input;
+
+/**
+ * What the kubelet puts in a container's resources for swap: one of the
+ * `NODECORE_SWAP_SETTING_*` values.
+ */
+typedef uint32_t nodecore_swap_setting_kind;
+
+/**
+ * A container's swap setting: `kind`, and `swap_max` for
+ * `NODECORE_SWAP_SETTING_SWAP_MAX` (0 otherwise).
+ */
+typedef struct nodecore_swap_setting {
+  nodecore_swap_setting_kind kind;
+  int64_t swap_max;
+} nodecore_swap_setting;
+
+/**
+ * An eviction signal: one of the `NODECORE_SIGNAL_*` values, in the
+ * kubelet's order.
+ */
+typedef uint32_t nodecore_eviction_signal;
+
+/**
+ * A threshold value: an absolute quantity (`quantity`, in the signal's
+ * unit: bytes, inodes or PIDs, rounded up as `Quantity.Value()`), or, when
+ * `is_percentage`, a fraction of capacity kept in float32 as the kubelet
+ * keeps it (`percentage`, `0.1` for `10%`).
+ */
+typedef struct nodecore_threshold_value {
+  bool is_percentage;
+  int64_t quantity;
+  float percentage;
+} nodecore_threshold_value;
+
+/**
+ * One eviction threshold: `signal` below `value`, held for
+ * `grace_period_ns` (0 for a hard threshold), reclaiming `min_reclaim`
+ * more when `has_min_reclaim`.
+ */
+typedef struct nodecore_threshold {
+  nodecore_eviction_signal signal;
+  struct nodecore_threshold_value value;
+  uint64_t grace_period_ns;
+  bool has_min_reclaim;
+  struct nodecore_threshold_value min_reclaim;
+} nodecore_threshold;
+
+/**
+ * Where a container sits in a pod spec: one of the `NODECORE_CONTAINER_*`
+ * values.
+ */
+typedef uint32_t nodecore_container_kind;
+
+/**
+ * One container's (or the pod overhead's) requests of the resources
+ * eviction ranks by, in whole bytes; each counts only when its `has_` flag
+ * is set (a missing key is not a zero request). `kind` is ignored for the
+ * overhead.
+ */
+typedef struct nodecore_container_requests {
+  nodecore_container_kind kind;
+  bool has_memory;
+  int64_t memory;
+  bool has_ephemeral_storage;
+  int64_t ephemeral_storage;
+} nodecore_container_requests;
+
+/**
+ * What eviction ranking reads about one pod: its priority and requests
+ * from the spec, and its usage from the stats summary.
+ *
+ * - `memory_request`, `ephemeral_storage_request`: the pod's effective
+ *   requests in whole bytes (the kubelet's pod requests: regular
+ *   containers summed, raised to the largest init container, plus
+ *   overhead), 0 for none.
+ * - `has_stats`: false when the summary has no entry for the pod (such a
+ *   pod ranks first); the usage fields are then ignored.
+ * - `memory_working_set_bytes` when `has_memory_working_set`;
+ *   the bytes and inodes used by the pod's container root filesystems,
+ *   logs and local volumes; `process_count` when `has_process_count`.
+ * - `priority`: `spec.priority`, 0 when unset.
+ */
+typedef struct nodecore_pod_stats {
+  int64_t memory_request;
+  int64_t ephemeral_storage_request;
+  uint64_t memory_working_set_bytes;
+  uint64_t rootfs_used_bytes;
+  uint64_t rootfs_inodes_used;
+  uint64_t logs_used_bytes;
+  uint64_t logs_inodes_used;
+  uint64_t volumes_used_bytes;
+  uint64_t volumes_inodes_used;
+  uint64_t process_count;
+  int32_t priority;
+  bool has_stats;
+  bool has_memory_working_set;
+  bool has_process_count;
+} nodecore_pod_stats;
+
+/**
+ * The pod's `supplementalGroupsPolicy`: one of the `NODECORE_GROUPS_POLICY_*`
+ * values.
+ */
+typedef uint32_t nodecore_groups_policy;
+
+/**
+ * The container's effective security context: `runAsUser`, `runAsGroup`
+ * (each used only when its `has_` flag is set) and the pod's `fsGroup` and
+ * `supplementalGroupsPolicy`. The pod's `supplementalGroups` are passed
+ * beside it as an array.
+ */
+typedef struct nodecore_security_context {
+  bool has_run_as_user;
+  int64_t run_as_user;
+  bool has_run_as_group;
+  int64_t run_as_group;
+  bool has_fs_group;
+  int64_t fs_group;
+  nodecore_groups_policy supplemental_groups_policy;
+} nodecore_security_context;
+
+/**
+ * The runtime whose resolution and reporting to reproduce: one of the
+ * `NODECORE_RUNTIME_*` values.
+ */
+typedef uint32_t nodecore_container_runtime;
+
+/**
+ * The `moby/sys/user` release the runtime parses the files with: one of
+ * the `NODECORE_USER_PARSER_*` values.
+ */
+typedef uint32_t nodecore_user_parser;
+
+/**
+ * How to resolve: the runtime, the parser release, and
+ * `include_same_name_group`, which (containerd only, under Merge) keeps an
+ * image group named like the user, as containerd's fix does; false is
+ * containerd as released, which leaves it out. A zeroed struct is
+ * containerd as released.
+ */
+typedef struct nodecore_groups_options {
+  nodecore_container_runtime runtime;
+  nodecore_user_parser parser;
+  bool include_same_name_group;
+} nodecore_groups_options;
+
+/**
+ * The identity a container's first process gets (the primary gid is also
+ * among the supplementary groups).
+ */
+typedef struct nodecore_container_user {
+  uint32_t uid;
+  uint32_t gid;
+} nodecore_container_user;
+
+/**
+ * The node's PID numbers: `max_pid` is the smaller of `kernel.pid_max`
+ * and `kernel.threads-max`, `running_tasks` the task total of
+ * `/proc/loadavg` (threads, as the kubelet counts them); each is valid
+ * only when its `has_` flag is set. `pid.available` is `max_pid -
+ * running_tasks`.
+ */
+typedef struct nodecore_node_pids {
+  bool has_max_pid;
+  int64_t max_pid;
+  bool has_running_tasks;
+  int64_t running_tasks;
+} nodecore_node_pids;
+
+/**
+ * The kubelet feature gates that unlock CPU manager policy options by
+ * maturity: a combination of the `NODECORE_CPU_OPTION_GATE_*` bits.
+ */
+typedef uint32_t nodecore_cpu_option_gates;
+
+/**
+ * How to build a static policy; filled by the caller.
+ *
+ * - `size`: `sizeof(nodecore_static_policy_config)`.
+ * - `topology`: the machine (borrowed for the call; the policy keeps a copy).
+ * - `reserved_cpus`, `num_reserved_cpus`: the kubelet's `--reserved-cpus`
+ *   (NULL or an empty set when not given) and the number of reserved CPUs
+ *   (from `--kube-reserved`/`--system-reserved`). Without explicit CPUs the
+ *   policy picks `num_reserved_cpus` CPUs as the kubelet does; with them,
+ *   their number must equal `num_reserved_cpus`.
+ * - `options_json`: the kubelet's `cpuManagerPolicyOptions` as a JSON
+ *   object of strings, `{"full-pcpus-only": "true"}` (length 0: none).
+ * - `option_gates`: which option maturities are enabled
+ *   (`NODECORE_CPU_OPTION_GATES_DEFAULT` for the kubelet's defaults).
+ * - `topology_manager_policy`: the kubelet's `--topology-manager-policy`
+ *   (length 0: `"none"`), which `align-by-socket` is checked against.
+ * - `state_dir`, `state_file`: where the kubelet-compatible checkpoint
+ *   lives (normally `/var/lib/kubelet` and `cpu_manager_state`; a
+ *   `state_file` of length 0 is `cpu_manager_state`). A `state_dir` of
+ *   length 0 keeps the state in memory only.
+ *
+ * Text fields are UTF-8 `(pointer, length)` pairs; a pointer may be NULL
+ * when its length is 0.
+ */
+typedef struct nodecore_static_policy_config {
+  size_t size;
+  const struct nodecore_topology *topology;
+  const struct nodecore_cpuset *reserved_cpus;
+  size_t num_reserved_cpus;
+  const char *options_json;
+  size_t options_json_len;
+  nodecore_cpu_option_gates option_gates;
+  const char *topology_manager_policy;
+  size_t topology_manager_policy_len;
+  const char *state_dir;
+  size_t state_dir_len;
+  const char *state_file;
+  size_t state_file_len;
+} nodecore_static_policy_config;
+
+/**
+ * A pod: its UID (`metadata.uid`, a span of the names text) and QoS class.
+ */
+typedef struct nodecore_pod {
+  struct nodecore_span uid;
+  nodecore_qos_class qos;
+} nodecore_pod;
+
+/**
+ * One container of a pod. `name` is a span of the names text;
+ * `cpu_request_milli` and `cpu_limit_milli` are `resources.requests.cpu`
+ * and `resources.limits.cpu` in millicores, negative when not set; `init`
+ * marks a container of `spec.initContainers`, and `restartable` an init
+ * container with `restartPolicy: Always` (a sidecar).
+ */
+typedef struct nodecore_container {
+  struct nodecore_span name;
+  int64_t cpu_request_milli;
+  int64_t cpu_limit_milli;
+  bool init;
+  bool restartable;
+} nodecore_container;
+
+/**
+ * One placement a resource could have: on the NUMA nodes of `numa_mask`
+ * (bit `i` is node `i`), or on any node when `any_node` is true (upstream's
+ * nil affinity; `numa_mask` is then ignored). `preferred` marks a placement
+ * among the best possible for the resource.
+ *
+ * An empty mask with `any_node` false is a real (unsatisfiable) mask, as
+ * upstream's empty bitmask is: it is not "any node".
+ */
+typedef struct nodecore_hint {
+  uint64_t numa_mask;
+  bool any_node;
+  bool preferred;
+} nodecore_hint;
+
+/**
+ * Which of the policy's CPU sets `nodecore_static_policy_cpus` returns:
+ * one of the `NODECORE_POLICY_CPUS_*` values.
+ */
+typedef uint32_t nodecore_policy_cpus;
 
 /**
  * The kubelet's declared counters of a topology (upstream `NumCPUs`,
@@ -231,9 +663,373 @@ typedef struct nodecore_cpu_info {
   size_t uncore;
 } nodecore_cpu_info;
 
+/**
+ * What one provider says about one resource (upstream's
+ * `map[string][]TopologyHint` entry): the hints `offset .. offset + len`
+ * of the hint array passed beside it, or, when `no_preference` is true, no
+ * preference at all (`offset` and `len` ignored).
+ *
+ * The three answers upstream tells apart stay apart: no preference (a
+ * provider without an entry, or a resource mapped to nil), cannot be
+ * satisfied (`len` 0 and `no_preference` false: an empty list), and hints.
+ * A provider answering for several resources gives one list per resource;
+ * the merge does not depend on the order of lists.
+ */
+typedef struct nodecore_hint_list {
+  size_t offset;
+  size_t len;
+  bool no_preference;
+} nodecore_hint_list;
+
+/**
+ * What a merge decides for one pod (or container): the hint to store and
+ * whether to admit.
+ */
+typedef struct nodecore_merge_result {
+  struct nodecore_hint hint;
+  bool admit;
+} nodecore_merge_result;
+
+/**
+ * `cgroupfs`: a name's components joined with `/`.
+ */
+#define NODECORE_CGROUP_DRIVER_CGROUPFS 0
+
+/**
+ * `systemd`: a name's components as nested `.slice` units.
+ */
+#define NODECORE_CGROUP_DRIVER_SYSTEMD 1
+
+/**
+ * cgroup v1.
+ */
+#define NODECORE_CGROUP_V1 1
+
+/**
+ * cgroup v2 (the unified hierarchy).
+ */
+#define NODECORE_CGROUP_V2 2
+
+/**
+ * `NoSwap` (also the empty setting): no container gets swap.
+ */
+#define NODECORE_SWAP_NO_SWAP 0
+
+/**
+ * `LimitedSwap`: Burstable containers get swap in proportion to their
+ * memory request.
+ */
+#define NODECORE_SWAP_LIMITED_SWAP 1
+
+/**
+ * Nothing: the host has no swap controller.
+ */
+#define NODECORE_SWAP_SETTING_NOT_CONFIGURED 0
+
+/**
+ * cgroup v2: `memory.swap.max` = `swap_max` bytes (0: no swap).
+ */
+#define NODECORE_SWAP_SETTING_SWAP_MAX 1
+
+/**
+ * cgroup v1 without swap: the memory+swap limit equals the memory limit.
+ */
+#define NODECORE_SWAP_SETTING_MEMSW_EQUALS_MEMORY_LIMIT 2
+
+/**
+ * `memory.available`
+ */
+#define NODECORE_SIGNAL_MEMORY_AVAILABLE 0
+
+/**
+ * `allocatableMemory.available`
+ */
+#define NODECORE_SIGNAL_ALLOCATABLE_MEMORY_AVAILABLE 1
+
+/**
+ * `nodefs.available`
+ */
+#define NODECORE_SIGNAL_NODEFS_AVAILABLE 2
+
+/**
+ * `nodefs.inodesFree`
+ */
+#define NODECORE_SIGNAL_NODEFS_INODES_FREE 3
+
+/**
+ * `imagefs.available`
+ */
+#define NODECORE_SIGNAL_IMAGEFS_AVAILABLE 4
+
+/**
+ * `imagefs.inodesFree`
+ */
+#define NODECORE_SIGNAL_IMAGEFS_INODES_FREE 5
+
+/**
+ * `containerfs.available`
+ */
+#define NODECORE_SIGNAL_CONTAINERFS_AVAILABLE 6
+
+/**
+ * `containerfs.inodesFree`
+ */
+#define NODECORE_SIGNAL_CONTAINERFS_INODES_FREE 7
+
+/**
+ * `pid.available`
+ */
+#define NODECORE_SIGNAL_PID_AVAILABLE 8
+
+/**
+ * `spec.containers`.
+ */
+#define NODECORE_CONTAINER_REGULAR 0
+
+/**
+ * `spec.initContainers` without `restartPolicy: Always`.
+ */
+#define NODECORE_CONTAINER_INIT 1
+
+/**
+ * `spec.initContainers` with `restartPolicy: Always` (a sidecar).
+ */
+#define NODECORE_CONTAINER_SIDECAR 2
+
+/**
+ * `Merge` (also the unset field): the user's memberships in the image's
+ * `/etc/group` join the groups.
+ */
+#define NODECORE_GROUPS_POLICY_MERGE 0
+
+/**
+ * `Strict`: only the primary gid, `fsGroup` and `supplementalGroups`.
+ */
+#define NODECORE_GROUPS_POLICY_STRICT 1
+
+/**
+ * containerd's CRI plugin: groups reported sorted, without duplicates.
+ */
+#define NODECORE_RUNTIME_CONTAINERD 0
+
+/**
+ * CRI-O: groups reported in the order they were added.
+ */
+#define NODECORE_RUNTIME_CRI_O 1
+
+/**
+ * `moby/sys/user` v0.4.0 (containerd up to 2.3, CRI-O).
+ */
+#define NODECORE_USER_PARSER_V0_4_0 0
+
+/**
+ * `moby/sys/user` v0.4.1 (containerd 2.4).
+ */
+#define NODECORE_USER_PARSER_V0_4_1 1
+
+/**
+ * `Guaranteed`: every container's requests equal its limits.
+ */
+#define NODECORE_QOS_GUARANTEED 0
+
+/**
+ * `Burstable`: some request or limit, but not Guaranteed.
+ */
+#define NODECORE_QOS_BURSTABLE 1
+
+/**
+ * `BestEffort`: no request or limit at all.
+ */
+#define NODECORE_QOS_BEST_EFFORT 2
+
+/**
+ * `CPUManagerPolicyAlphaOptions` (the kubelet's default: off).
+ */
+#define NODECORE_CPU_OPTION_GATE_ALPHA 1
+
+/**
+ * `CPUManagerPolicyBetaOptions` (the kubelet's default: on).
+ */
+#define NODECORE_CPU_OPTION_GATE_BETA 2
+
+/**
+ * The kubelet's default gates: beta options on, alpha options off.
+ */
+#define NODECORE_CPU_OPTION_GATES_DEFAULT 2
+
+/**
+ * The shared pool (upstream `GetDefaultCPUSet`): where containers without
+ * exclusive CPUs run.
+ */
+#define NODECORE_POLICY_CPUS_SHARED 0
+
+/**
+ * The reserved CPUs, never given out exclusively.
+ */
+#define NODECORE_POLICY_CPUS_RESERVED 1
+
+/**
+ * The CPUs that may be given out now (upstream `GetAvailableCPUs`): the
+ * shared pool minus the reserved CPUs.
+ */
+#define NODECORE_POLICY_CPUS_AVAILABLE 2
+
+/**
+ * Every CPU that may ever be given out (upstream `GetAllocatableCPUs`).
+ */
+#define NODECORE_POLICY_CPUS_ALLOCATABLE 3
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Writes the literal path of a cgroup name under `driver` (the kubelet's
+ * `CgroupName.ToCgroupfs` / `ToSystemd`) into `(buf, cap)` with a NUL, its
+ * length in `*out_len` (the buffer protocol of `nodecore_cpuset_format`).
+ *
+ * The name is its components, outermost first: `components` holds
+ * `components_len` spans of `text`. `[kubepods, burstable, pod1234]` is
+ * `/kubepods/burstable/pod1234` with cgroupfs and
+ * `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234.slice`
+ * with systemd. A component holding `/` or `_` is refused as upstream's
+ * `NewCgroupName` refuses it, and so are `.`, `..` and NUL
+ * (`NODECORE_STATUS_INVALID_NAME`); systemd refuses empty components.
+ *
+ * # Safety
+ * `text` is valid for reading `text_len` bytes and `components` for
+ * `components_len` spans; `buf` for writing `cap` bytes; `out_len` for
+ * writing one `size_t`; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_cgroup_name_to_path(const char *text,
+                                             size_t text_len,
+                                             const struct nodecore_span *components,
+                                             size_t components_len,
+                                             nodecore_cgroup_driver driver,
+                                             char *buf,
+                                             size_t cap,
+                                             size_t *out_len,
+                                             struct nodecore_error **err);
+
+/**
+ * Converts a literal cgroup path from one driver's form to another's: the
+ * path is read as the kubelet reads it under `from`
+ * (`ParseCgroupfsToCgroupName`, `ParseSystemdToCgroupName`: for systemd
+ * only the last path element counts) and written under `to`, with the
+ * buffer protocol. `/kubepods/burstable` (cgroupfs) is
+ * `/kubepods.slice/kubepods-burstable.slice` (systemd), and back.
+ *
+ * # Safety
+ * `path` is valid for reading `len` bytes; `buf`, `out_len` and `err` as
+ * for `nodecore_cgroup_name_to_path`.
+ */
+nodecore_status nodecore_cgroup_path_convert(const char *path,
+                                             size_t len,
+                                             nodecore_cgroup_driver from,
+                                             nodecore_cgroup_driver to,
+                                             char *buf,
+                                             size_t cap,
+                                             size_t *out_len,
+                                             struct nodecore_error **err);
+
+/**
+ * The path of a pod's cgroup under `driver`, in the kubelet's layout for
+ * `--cgroup-root` (`cgroup_root`, cgroupfs form, length 0 for `/`) and
+ * `--cgroups-per-qos`: `<root>/kubepods[/burstable|/besteffort]/pod<uid>`
+ * (without per-QoS cgroups, the root itself), with the buffer protocol.
+ * A UID other than ASCII letters, digits and `-`, or one containing `pod`,
+ * is `NODECORE_STATUS_INVALID_NAME`.
+ *
+ * # Safety
+ * `cgroup_root` and `pod_uid` are valid for reading their lengths; `buf`,
+ * `out_len` and `err` as for `nodecore_cgroup_name_to_path`.
+ */
+nodecore_status nodecore_cgroup_pod_path(const char *cgroup_root,
+                                         size_t cgroup_root_len,
+                                         bool cgroups_per_qos,
+                                         nodecore_qos_class qos,
+                                         const char *pod_uid,
+                                         size_t pod_uid_len,
+                                         nodecore_cgroup_driver driver,
+                                         char *buf,
+                                         size_t cap,
+                                         size_t *out_len,
+                                         struct nodecore_error **err);
+
+/**
+ * `cpu.shares` for a CPU request in millicores (the kubelet's
+ * `MilliCPUToShares`): 2 for none, else `milli * 1024 / 1000` clamped to
+ * 2..262144.
+ */
+uint64_t nodecore_cgroup_milli_cpu_to_shares(int64_t milli_cpu);
+
+/**
+ * The CFS quota in µs for a CPU limit in millicores over `period` µs (the
+ * kubelet's `MilliCPUToQuota`; the kubelet's period is 100000): 0 for no
+ * limit, else `milli * period / 1000`, at least 1000.
+ */
+int64_t nodecore_cgroup_milli_cpu_to_quota(int64_t milli_cpu, uint64_t period);
+
+/**
+ * The kubelet's cgroup v2 `cpu.weight` for `shares` (its linear
+ * `getCPUWeight`, used for kubepods, QoS and pod cgroups).
+ */
+uint64_t nodecore_cgroup_cpu_shares_to_weight_linear(uint64_t shares);
+
+/**
+ * The OCI runtimes' cgroup v2 `cpu.weight` for `shares` (the quadratic
+ * conversion of runc 1.3.2 and later, used for container cgroups).
+ */
+uint64_t nodecore_cgroup_cpu_shares_to_weight_quadratic(uint64_t shares);
+
+/**
+ * `cpu.weight` read back as shares (the kubelet's `CPUWeightToCPUShares`).
+ */
+uint64_t nodecore_cgroup_cpu_weight_to_shares(uint64_t weight);
+
+/**
+ * The `memory.high` the kubelet sets for a container under MemoryQoS, or
+ * 0 when it sets none (it never sets 0). `limit` 0 means no limit;
+ * `node_allocatable` is the node's allocatable memory (the target without
+ * a limit); the kubelet's defaults are `factor` 0.9 and `page_size` 4096.
+ */
+int64_t nodecore_cgroup_memory_high(int64_t request,
+                                    int64_t limit,
+                                    int64_t node_allocatable,
+                                    double factor,
+                                    int64_t page_size);
+
+/**
+ * The swap setting of one container, as `configureContainerSwapResources`
+ * decides it, stored in `*out`. No swap unless the gate is on, the pod is
+ * not critical, `LimitedSwap`, Burstable, with a memory request or limit,
+ * request and limit differ, cgroup v2, and the proportional share is
+ * computable.
+ *
+ * # Safety
+ * `input` is NULL or valid for reading one input; `out` for writing one
+ * setting; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_cgroup_container_swap(const struct nodecore_container_swap_input *input,
+                                               struct nodecore_swap_setting *out,
+                                               struct nodecore_error **err);
+
+/**
+ * LimitedSwap's share of the node's swap for a container's memory request
+ * (the kubelet's `calcSwapForBurstablePods`), in `*out`:
+ * `int64(request / node_memory * node_swap)` in float64.
+ * `NODECORE_STATUS_INVALID_CONFIGURATION` when node memory is not positive
+ * or the request exceeds it.
+ *
+ * # Safety
+ * `out` is valid for writing one `int64_t`; `err` is NULL or valid for
+ * writing one pointer.
+ */
+nodecore_status nodecore_cgroup_limited_swap_bytes(int64_t memory_request,
+                                                   int64_t node_memory,
+                                                   int64_t node_swap,
+                                                   int64_t *out,
+                                                   struct nodecore_error **err);
 
 /**
  * A new empty set. NULL only if the library panicked.
@@ -467,6 +1263,415 @@ void nodecore_error_free(struct nodecore_error *err);
 nodecore_status nodecore_eval(const char *cases, size_t len, char **out);
 
 /**
+ * The kubelet's name of a signal (`"memory.available"`), static, never
+ * freed; NULL for an unknown value.
+ */
+const char *nodecore_eviction_signal_name(nodecore_eviction_signal signal);
+
+/**
+ * The signal the kubelet calls `name`, in `*out`;
+ * `NODECORE_STATUS_INVALID_THRESHOLD` ("unsupported eviction signal") for
+ * a name that is not one of the nine.
+ *
+ * # Safety
+ * `name` is valid for reading `len` bytes; `out` for writing one value;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_eviction_signal_from_name(const char *name,
+                                                   size_t len,
+                                                   nodecore_eviction_signal *out,
+                                                   struct nodecore_error **err);
+
+/**
+ * The thresholds a kubelet configuration sets (the kubelet's
+ * `ParseThresholdConfig`, with the allocatable copies when
+ * `enforceNodeAllocatable` holds `pods`), written into `buf` of capacity
+ * `cap` with their number in `*out_len` (the buffer protocol).
+ *
+ * `config_json` holds the configuration's eviction fields by their
+ * KubeletConfiguration names, each optional:
+ * `{"evictionHard": {"memory.available": "100Mi"}, "evictionSoft": {...},
+ * "evictionSoftGracePeriod": {"memory.available": "1m30s"},
+ * "evictionMinimumReclaim": {...}, "enforceNodeAllocatable": ["pods"]}`.
+ * No default is applied: pass the values the kubelet runs with (its Linux
+ * `evictionHard` default is `memory.available: 100Mi, nodefs.available:
+ * 10%, nodefs.inodesFree: 5%, imagefs.available: 15%, imagefs.inodesFree:
+ * 5%`). The order is hard thresholds by signal name, soft ones by signal
+ * name, then the allocatable copies.
+ *
+ * Errors: `NODECORE_STATUS_INVALID_THRESHOLD` with the kubelet's message,
+ * `NODECORE_STATUS_INVALID_INPUT` for JSON of another shape.
+ *
+ * # Safety
+ * `config_json` is valid for reading `len` bytes; `buf` for writing `cap`
+ * thresholds; `out_len` for writing one `size_t`; `err` is NULL or valid
+ * for writing one pointer.
+ */
+nodecore_status nodecore_eviction_thresholds(const char *config_json,
+                                             size_t len,
+                                             struct nodecore_threshold *buf,
+                                             size_t cap,
+                                             size_t *out_len,
+                                             struct nodecore_error **err);
+
+/**
+ * A pod's effective memory and ephemeral-storage requests as eviction
+ * ranking uses them (Kubernetes 1.31): regular containers summed, raised
+ * to any larger init or sidecar container's request, plus the overhead
+ * only when that total is not zero; 0 for none. These are the
+ * `nodecore_pod_stats` request fields.
+ *
+ * # Safety
+ * `containers` is valid for reading `containers_len` records; `overhead`
+ * is NULL (no overhead) or valid for one record; `memory` and
+ * `ephemeral_storage` for writing one value each; `err` is NULL or valid
+ * for writing one pointer.
+ */
+nodecore_status nodecore_eviction_pod_requests(const struct nodecore_container_requests *containers,
+                                               size_t containers_len,
+                                               const struct nodecore_container_requests *overhead,
+                                               int64_t *memory,
+                                               int64_t *ephemeral_storage,
+                                               struct nodecore_error **err);
+
+/**
+ * Ranks pods for eviction under pressure on `signal` as the kubelet does
+ * (`rankMemoryPressure`, `rankDiskPressureFunc`, `rankPIDPressure`) and
+ * writes the order, first to evict first, as indexes into `pods` into
+ * `order` of capacity `cap`, with their number (`pods_len`) in `*out_len`.
+ * Pods that tie on every key keep their given order.
+ *
+ * `dedicated_image_fs` and `split_container_fs` describe the node's
+ * filesystems (an image filesystem of its own; writable layers on it),
+ * which decide what disk usage counts for each disk signal.
+ *
+ * # Safety
+ * `pods` is valid for reading `pods_len` records; `order` for writing
+ * `cap` indexes; `out_len` for writing one `size_t`; `err` is NULL or
+ * valid for writing one pointer.
+ */
+nodecore_status nodecore_eviction_rank(nodecore_eviction_signal signal,
+                                       bool dedicated_image_fs,
+                                       bool split_container_fs,
+                                       const struct nodecore_pod_stats *pods,
+                                       size_t pods_len,
+                                       size_t *order,
+                                       size_t cap,
+                                       size_t *out_len,
+                                       struct nodecore_error **err);
+
+/**
+ * Resolves the identity of a container whose image has `USER image_user`
+ * (length 0 when it sets none), run with the security context `sc` and the
+ * pod's `supplemental_groups`, reading `/etc/passwd` and `/etc/group`
+ * inside the root filesystem at `rootfs` (a path, any bytes) as the
+ * runtime would: `*out` receives the uid and gid, and the supplementary
+ * groups, in the runtime's reported order, go into `groups` of capacity
+ * `cap` with their number in `*out_len` (the buffer protocol; nothing is
+ * written to `*out` when they do not fit). `options` NULL is containerd as
+ * released.
+ *
+ * Lookups never leave the root filesystem (symlinks resolve inside it),
+ * only regular files are read, and their size is capped as containerd
+ * 2.4 caps it.
+ *
+ * Errors, with the runtime's or the API's words: `NODECORE_STATUS_UID_OUT_OF_RANGE`,
+ * `NODECORE_STATUS_GID_OUT_OF_RANGE`, `NODECORE_STATUS_USER_NOT_FOUND`,
+ * `NODECORE_STATUS_PASSWD_PARSE`, `NODECORE_STATUS_GROUP_PARSE`,
+ * `NODECORE_STATUS_OPEN`, `NODECORE_STATUS_NOT_REGULAR_FILE`,
+ * `NODECORE_STATUS_TOO_LARGE`, `NODECORE_STATUS_READ`,
+ * `NODECORE_STATUS_ROOTFS` (the directory cannot be opened).
+ *
+ * # Safety
+ * `rootfs` and `image_user` are valid for reading their lengths; `sc` for
+ * one record; `supplemental_groups` for `supplemental_groups_len` values;
+ * `options` NULL or valid for one record; `out` for writing one record;
+ * `groups` for writing `cap` values; `out_len` for writing one `size_t`;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_groups_resolve_rootfs(const char *rootfs,
+                                               size_t rootfs_len,
+                                               const char *image_user,
+                                               size_t image_user_len,
+                                               const struct nodecore_security_context *sc,
+                                               const int64_t *supplemental_groups,
+                                               size_t supplemental_groups_len,
+                                               const struct nodecore_groups_options *options,
+                                               struct nodecore_container_user *out,
+                                               uint32_t *groups,
+                                               size_t cap,
+                                               size_t *out_len,
+                                               struct nodecore_error **err);
+
+/**
+ * `nodecore_groups_resolve_rootfs` with the two files given in memory:
+ * `passwd` (`passwd_len` bytes, any encoding) when `has_passwd`, else the
+ * image has no `/etc/passwd`; the same for `group`.
+ *
+ * # Safety
+ * `passwd` and `group` are valid for reading their lengths; the rest as
+ * for `nodecore_groups_resolve_rootfs`.
+ */
+nodecore_status nodecore_groups_resolve_files(const char *passwd,
+                                              size_t passwd_len,
+                                              bool has_passwd,
+                                              const char *group,
+                                              size_t group_len,
+                                              bool has_group,
+                                              const char *image_user,
+                                              size_t image_user_len,
+                                              const struct nodecore_security_context *sc,
+                                              const int64_t *supplemental_groups,
+                                              size_t supplemental_groups_len,
+                                              const struct nodecore_groups_options *options,
+                                              struct nodecore_container_user *out,
+                                              uint32_t *groups,
+                                              size_t cap,
+                                              size_t *out_len,
+                                              struct nodecore_error **err);
+
+/**
+ * Reads the PID numbers of the machine whose root directory is `root`
+ * (`len` 0 for this machine) into `*out`, as the kubelet's `pidlimit`
+ * package does: unreadable limit files are skipped, and without a usable
+ * `/proc/loadavg` the running kernel's `sysinfo(2)` count is used.
+ *
+ * # Safety
+ * `root` is valid for reading `len` bytes; `out` for writing one record;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_pids_node(const char *root,
+                                   size_t len,
+                                   struct nodecore_node_pids *out,
+                                   struct nodecore_error **err);
+
+/**
+ * A pod's process count, as the kubelet (1.31 and later) reads it: the
+ * entries of `cgroup.procs` summed over the container cgroups below the
+ * pod cgroup directory `pod_cgroup` (e.g.
+ * `/sys/fs/cgroup/pids/kubepods/burstable/pod<uid>`), into `*out`.
+ * `*has_count` is false when no container cgroup has a count (the pod has
+ * no process statistics).
+ *
+ * Errors: `NODECORE_STATUS_IO` (the directory cannot be read),
+ * `NODECORE_STATUS_INVALID_FILE`.
+ *
+ * # Safety
+ * `pod_cgroup` is valid for reading `len` bytes; `out` and `has_count`
+ * for writing one value each; `err` is NULL or valid for writing one
+ * pointer.
+ */
+nodecore_status nodecore_pids_pod_process_count(const char *pod_cgroup,
+                                                size_t len,
+                                                uint64_t *out,
+                                                bool *has_count,
+                                                struct nodecore_error **err);
+
+/**
+ * Builds a static policy and its state from `config`, as the kubelet's
+ * `NewStaticPolicy` and `NewCheckpointState` (or `NewMemoryState`) do,
+ * then starts it (`Start`): a restored state is checked against the
+ * machine and the reserved CPUs, an empty one gets every CPU as its shared
+ * pool.
+ *
+ * Errors: `NODECORE_STATUS_INVALID_OPTIONS` (with the kubelet's message),
+ * `NODECORE_STATUS_INVALID_RESERVED`, `NODECORE_STATUS_INVALID_STATE`,
+ * the checkpoint kinds (`NODECORE_STATUS_CORRUPT_CHECKPOINT`, ...,
+ * `NODECORE_STATUS_IO`), `NODECORE_STATUS_INVALID_INPUT` for options that
+ * are not a JSON object of strings, `NODECORE_STATUS_INVALID_ARGUMENT` for
+ * a config of another size or unknown gate bits. On success `*out`
+ * receives a new policy; on failure it is set to NULL.
+ *
+ * # Safety
+ * `config` is valid for reading one config of the size it declares, and
+ * its pointers as documented there; `out` is valid for writing one pointer;
+ * `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_static_policy_new(const struct nodecore_static_policy_config *config,
+                                           struct nodecore_static_policy **out,
+                                           struct nodecore_error **err);
+
+/**
+ * Frees a policy (its checkpoint file stays). NULL is a no-op.
+ *
+ * # Safety
+ * `policy` is NULL or a policy from this library not yet freed, used by no
+ * other thread; it is invalid afterwards.
+ */
+void nodecore_static_policy_free(struct nodecore_static_policy *policy);
+
+/**
+ * Gives container `container` (an index into `containers`) of the pod its
+ * exclusive CPUs, as the kubelet's `Allocate` does, and stores them in
+ * `*out` (a new set; empty when the container does not qualify and runs in
+ * the shared pool).
+ *
+ * Only whole-CPU containers of Guaranteed pods qualify. A container that
+ * already has CPUs keeps them. `affinity` is the topology manager's merged
+ * hint for the container (NULL, or a hint with `any_node`, for none): the
+ * CPUs come first from its NUMA nodes.
+ *
+ * The pod is `pod`, `containers` (`containers_len` records, init
+ * containers flagged) and `names` (`names_len` bytes of UTF-8 holding the
+ * UID and container names the records name by span).
+ *
+ * Errors: `NODECORE_STATUS_SMT_ALIGNMENT`, `NODECORE_STATUS_INSUFFICIENT`,
+ * `NODECORE_STATUS_INVALID_NAME` (a UID or container name the state does
+ * not store), `NODECORE_STATUS_IO` (checkpoint write); on error nothing
+ * changed.
+ *
+ * # Safety
+ * `policy` is NULL or a live policy; `names` is valid for reading
+ * `names_len` bytes, `pod` for one record, `containers` for
+ * `containers_len` records, `affinity` NULL or for one hint; `out` is valid
+ * for writing one pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_static_policy_allocate(const struct nodecore_static_policy *policy,
+                                                const char *names,
+                                                size_t names_len,
+                                                const struct nodecore_pod *pod,
+                                                const struct nodecore_container *containers,
+                                                size_t containers_len,
+                                                size_t container,
+                                                const struct nodecore_hint *affinity,
+                                                struct nodecore_cpuset **out,
+                                                struct nodecore_error **err);
+
+/**
+ * Releases the exclusive CPUs of a pod's container to the shared pool, as
+ * the kubelet's `RemoveContainer` does; an unknown container changes
+ * nothing. `pod_uid` and `container_name` are UTF-8 text.
+ *
+ * # Safety
+ * `policy` is NULL or a live policy; `pod_uid` and `container_name` are
+ * valid for reading their lengths; `err` is NULL or valid for writing one
+ * pointer.
+ */
+nodecore_status nodecore_static_policy_remove_container(const struct nodecore_static_policy *policy,
+                                                        const char *pod_uid,
+                                                        size_t pod_uid_len,
+                                                        const char *container_name,
+                                                        size_t container_name_len,
+                                                        struct nodecore_error **err);
+
+/**
+ * The CPU hints for container `container` of the pod (the kubelet's
+ * `GetTopologyHints`), written into `buf` of capacity `cap` with their
+ * number in `*out_len` (the buffer protocol: `NODECORE_STATUS_INSUFFICIENT_SPACE`
+ * with the needed number). `*no_preference` is true when the container
+ * does not qualify for exclusive CPUs (no entry upstream); otherwise the
+ * hints are the CPU resource's list, where zero hints mean the request
+ * cannot be satisfied. The pod is passed as for
+ * `nodecore_static_policy_allocate`.
+ *
+ * # Safety
+ * As for `nodecore_static_policy_allocate`; `buf` is valid for writing
+ * `cap` hints; `out_len` and `no_preference` are valid for writing.
+ */
+nodecore_status nodecore_static_policy_topology_hints(const struct nodecore_static_policy *policy,
+                                                      const char *names,
+                                                      size_t names_len,
+                                                      const struct nodecore_pod *pod,
+                                                      const struct nodecore_container *containers,
+                                                      size_t containers_len,
+                                                      size_t container,
+                                                      struct nodecore_hint *buf,
+                                                      size_t cap,
+                                                      size_t *out_len,
+                                                      bool *no_preference,
+                                                      struct nodecore_error **err);
+
+/**
+ * The CPU hints for the whole pod, for the topology manager's pod scope
+ * (the kubelet's `GetPodTopologyHints`), with the same outputs as
+ * `nodecore_static_policy_topology_hints`.
+ *
+ * # Safety
+ * As for `nodecore_static_policy_topology_hints`.
+ */
+nodecore_status nodecore_static_policy_pod_topology_hints(const struct nodecore_static_policy *policy,
+                                                          const char *names,
+                                                          size_t names_len,
+                                                          const struct nodecore_pod *pod,
+                                                          const struct nodecore_container *containers,
+                                                          size_t containers_len,
+                                                          struct nodecore_hint *buf,
+                                                          size_t cap,
+                                                          size_t *out_len,
+                                                          bool *no_preference,
+                                                          struct nodecore_error **err);
+
+/**
+ * The exclusive CPUs of a pod's container (upstream `GetCPUSet`) as a new
+ * set in `*out`: empty when it has none.
+ *
+ * # Safety
+ * As for `nodecore_static_policy_remove_container`; `out` is valid for
+ * writing one pointer.
+ */
+nodecore_status nodecore_static_policy_container_cpus(const struct nodecore_static_policy *policy,
+                                                      const char *pod_uid,
+                                                      size_t pod_uid_len,
+                                                      const char *container_name,
+                                                      size_t container_name_len,
+                                                      struct nodecore_cpuset **out,
+                                                      struct nodecore_error **err);
+
+/**
+ * One of the policy's CPU sets, `which` (a `NODECORE_POLICY_CPUS_*`
+ * value), as a new set in `*out`.
+ *
+ * # Safety
+ * `policy` is NULL or a live policy; `out` is valid for writing one
+ * pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_static_policy_cpus(const struct nodecore_static_policy *policy,
+                                            nodecore_policy_cpus which,
+                                            struct nodecore_cpuset **out,
+                                            struct nodecore_error **err);
+
+/**
+ * The state as JSON, in the checkpoint's vocabulary: `{"defaultCpuSet":
+ * "0,5-7", "entries": {"<pod UID>": {"<container>": "1-4"}}}`. `*out`
+ * receives a new string the caller frees with `nodecore_string_free`.
+ *
+ * # Safety
+ * `policy` is NULL or a live policy; `out` is valid for writing one
+ * pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_static_policy_state_json(const struct nodecore_static_policy *policy,
+                                                  char **out,
+                                                  struct nodecore_error **err);
+
+/**
+ * The static policy's choice of `count` CPUs out of `available` on
+ * `topology` (the kubelet's `takeByTopology`, with the NUMA-packed or
+ * NUMA-distributed algorithm as the options say), as a new set in `*out`.
+ *
+ * `options_json` is the kubelet's option map as for the policy config,
+ * read with every option gate enabled; this is the selection alone, so
+ * `full-pcpus-only` does not check that `count` is whole cores (the
+ * policy's admission does).
+ *
+ * Errors: `NODECORE_STATUS_INSUFFICIENT`, `NODECORE_STATUS_INVALID_OPTIONS`,
+ * `NODECORE_STATUS_INVALID_INPUT`, `NODECORE_STATUS_ACCOUNTING`.
+ *
+ * Thread-safe: calls may run concurrently.
+ *
+ * # Safety
+ * `topology` and `available` are NULL or live handles; `options_json` is
+ * valid for reading `options_json_len` bytes; `out` is valid for writing
+ * one pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_cpu_take(const struct nodecore_topology *topology,
+                                  const struct nodecore_cpuset *available,
+                                  size_t count,
+                                  const char *options_json,
+                                  size_t options_json_len,
+                                  struct nodecore_cpuset **out,
+                                  struct nodecore_error **err);
+
+/**
  * The stable kind name of a status code (`"ok"`, `"null-argument"`,
  * `"parse"`, ...), the same string error objects and case files use.
  *
@@ -504,6 +1709,40 @@ nodecore_status nodecore_topology_from_json(const char *json,
                                             size_t len,
                                             struct nodecore_topology **out,
                                             struct nodecore_error **err);
+
+/**
+ * Discovers the CPU topology of the machine whose root directory is `root`
+ * (UTF-8 of `len` bytes; `len` 0 for this machine, `/`) from its sysfs,
+ * exactly as the kubelet builds it through cadvisor.
+ *
+ * Errors: `NODECORE_STATUS_DISCOVERY` (sysfs unreadable or without CPU
+ * topology), `NODECORE_STATUS_INVALID_TOPOLOGY` (ids out of range).
+ *
+ * # Safety
+ * `root` is valid for reading `len` bytes; `out` is valid for writing one
+ * pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_topology_discover(const char *root,
+                                           size_t len,
+                                           struct nodecore_topology **out,
+                                           struct nodecore_error **err);
+
+/**
+ * The NUMA distances of the machine whose root directory is `root` (`len`
+ * 0 for this machine), from `node/node<N>/distance` in its sysfs, as JSON
+ * mapping each node id to its row in file order: `{"0": [10, 21], "1":
+ * [21, 10]}` (`{}` without NUMA directories). This is the `distances`
+ * field of `nodecore_topology_policy_new`'s configuration. `*out` receives
+ * a new string the caller frees with `nodecore_string_free`.
+ *
+ * # Safety
+ * `root` is valid for reading `len` bytes; `out` is valid for writing one
+ * pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_topology_numa_distances(const char *root,
+                                                 size_t len,
+                                                 char **out,
+                                                 struct nodecore_error **err);
 
 /**
  * One of the named test topologies (the kubelet's CPU manager test
@@ -584,6 +1823,103 @@ nodecore_status nodecore_topology_cpu_info(const struct nodecore_topology *topol
  * `topology` is NULL or a live topology.
  */
 struct nodecore_cpuset *nodecore_topology_cpus(const struct nodecore_topology *topology);
+
+/**
+ * Builds a policy from a JSON configuration, checking it as the kubelet's
+ * `NewManager` does:
+ *
+ * ```json
+ * {"policy": "best-effort", "numa_nodes": [0, 1],
+ *  "distances": {"0": [10, 21], "1": [21, 10]},
+ *  "options": {"prefer-closest-numa-nodes": "true"}}
+ * ```
+ *
+ * `policy` is `none`, `best-effort`, `restricted` or `single-numa-node`
+ * (the other fields may be left out or `null` when empty);
+ * `numa_nodes` the machine's NUMA node ids; `distances` each node's
+ * distance row (`nodecore_topology_numa_distances` gives this machine's),
+ * needed with `prefer-closest-numa-nodes`; `options` the kubelet's
+ * `topologyManagerPolicyOptions` (beta options enabled, as by default).
+ *
+ * Errors: `NODECORE_STATUS_UNKNOWN_POLICY`, `NODECORE_STATUS_INVALID_OPTIONS`,
+ * `NODECORE_STATUS_MISSING_DISTANCES`, `NODECORE_STATUS_TOO_MANY_NUMA_NODES`,
+ * `NODECORE_STATUS_NUMA_NODE_OUT_OF_RANGE`, `NODECORE_STATUS_INVALID_INPUT`
+ * (not that JSON). On success `*out` receives a new policy; on failure it
+ * is set to NULL.
+ *
+ * # Safety
+ * `config_json` is valid for reading `len` bytes; `out` is valid for
+ * writing one pointer; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_topology_policy_new(const char *config_json,
+                                             size_t len,
+                                             struct nodecore_topology_policy **out,
+                                             struct nodecore_error **err);
+
+/**
+ * Frees a policy. NULL is a no-op.
+ *
+ * # Safety
+ * `policy` is NULL or a policy from this library not yet freed, used by no
+ * other thread; it is invalid afterwards.
+ */
+void nodecore_topology_policy_free(struct nodecore_topology_policy *policy);
+
+/**
+ * Merges the hint providers' answers for one container (or pod) exactly as
+ * the kubelet's policy `Merge` does, and stores the result in `*out`.
+ *
+ * `lists` holds `lists_len` answers, one per provider and resource, each
+ * naming its hints in `hints` (`hints_len` entries) or saying it has no
+ * preference (see `nodecore_hint_list`); their order does not matter. A
+ * provider that answered nothing at all is one list with `no_preference`
+ * (or no list: a missing provider changes nothing).
+ *
+ * Errors: `NODECORE_STATUS_MISSING_DISTANCES` with
+ * `prefer-closest-numa-nodes` when the answer needs a distance past the end
+ * of a short row (where upstream panics); `NODECORE_STATUS_INVALID_ARGUMENT`
+ * for a list reaching past the hints.
+ *
+ * # Safety
+ * `policy` is NULL or a live policy; `hints` is valid for reading
+ * `hints_len` hints, `lists` for `lists_len` lists; `out` is valid for
+ * writing one result; `err` is NULL or valid for writing one pointer.
+ */
+nodecore_status nodecore_topology_policy_merge(const struct nodecore_topology_policy *policy,
+                                               const struct nodecore_hint *hints,
+                                               size_t hints_len,
+                                               const struct nodecore_hint_list *lists,
+                                               size_t lists_len,
+                                               struct nodecore_merge_result *out,
+                                               struct nodecore_error **err);
+
+/**
+ * Merges many pods' (or containers') answers in one call: pod `i` owns the
+ * lists `pods[i]` (a span of `lists`), whose hints are in `hints`, and its
+ * result goes to `results[i]`. `results_cap` must be at least `pods_len`
+ * (otherwise `NODECORE_STATUS_INSUFFICIENT_SPACE`, with `pods_len` in
+ * `*out_len`); `*out_len` receives `pods_len` on success.
+ *
+ * The answers are those of `nodecore_topology_policy_merge` for each pod.
+ * When one pod's merge fails the call fails, naming the pod's index, and
+ * no result is written.
+ *
+ * # Safety
+ * As for `nodecore_topology_policy_merge`; `pods` is valid for reading
+ * `pods_len` spans; `results` for writing `results_cap` results; `out_len`
+ * for writing one `size_t`.
+ */
+nodecore_status nodecore_topology_policy_merge_batch(const struct nodecore_topology_policy *policy,
+                                                     const struct nodecore_hint *hints,
+                                                     size_t hints_len,
+                                                     const struct nodecore_hint_list *lists,
+                                                     size_t lists_len,
+                                                     const struct nodecore_span *pods,
+                                                     size_t pods_len,
+                                                     struct nodecore_merge_result *results,
+                                                     size_t results_cap,
+                                                     size_t *out_len,
+                                                     struct nodecore_error **err);
 
 /**
  * The C ABI this library implements: `(major << 16) | minor`. Compare with

@@ -326,6 +326,28 @@ fn a_64_node_merge_of_thousands_of_hints_answers_or_stops_at_its_budget() {
 }
 
 #[test]
+fn thousands_of_lists_merge_when_they_offer_no_choice_and_are_refused_when_they_do() {
+    let policy = policy_of(64);
+    let mask = |bits: u64| TopologyHint::new(Some(BitMask::from_u64(bits)), false);
+    // Ten thousand lists of one hint: one permutation upstream, and no level
+    // of search here; the answer is the AND of them all.
+    let single: Vec<ProviderHints> = (0..10_000u64)
+        .map(|i| ProviderHints::from([(format!("r{i}"), Some(vec![mask(!(1 << (i % 8)) & 0xffff)]))]))
+        .collect();
+    let outcome = policy.merge(&single).unwrap();
+    assert_eq!(outcome.hint.numa_node_affinity, Some(BitMask::from_u64(0xff00)));
+    // Past MAX_MERGE_LISTS lists with two masks each: 2^300 permutations
+    // upstream; refused before the search recurses that deep.
+    let lists = topologymanager::MAX_MERGE_LISTS + 44;
+    let choosy: Vec<ProviderHints> = (0..lists as u64)
+        .map(|i| ProviderHints::from([(format!("r{i}"), Some(vec![mask(u64::MAX), mask(!(1 << (i % 64)))]))]))
+        .collect();
+    let err = on_a_small_stack(move || policy_of(64).merge(&choosy)).unwrap_err();
+    assert_eq!(err.kind(), "merge-too-complex", "{err}");
+    assert!(err.to_string().contains("300 hint lists"), "{err}");
+}
+
+#[test]
 fn real_provider_shapes_merge_far_inside_the_budget() {
     // Every subset of 8 and of 12 nodes, from four providers, nothing
     // preferred: the shape CPU, memory and device managers produce.

@@ -42,6 +42,42 @@ pub(crate) unsafe fn text<'a>(ptr: *const c_char, len: usize, name: &str) -> Res
         .map_err(|err| Error::new(nodecore_status::InvalidUtf8, format!("argument `{name}` is not UTF-8: {err}")))
 }
 
+/// A caller-filled config struct, whose first field is `size_t size`: not
+/// NULL, and of a size this library knows. Today that is the one size the
+/// header declares; when a struct grows, the sizes of its earlier versions
+/// stay accepted and their missing fields take defaults.
+///
+/// # Safety
+/// `config` is NULL or valid for reading its `size` field, and the `size`
+/// bytes it declares when that equals `size_of::<T>()`.
+pub(crate) unsafe fn config<'a, T>(config: *const T, name: &str) -> Result<&'a T, Error> {
+    if config.is_null() {
+        return Err(Error::null_argument(name));
+    }
+    if !config.is_aligned() {
+        return Err(Error::invalid_argument(format!("argument `{name}` is not aligned for its type")));
+    }
+    // SAFETY: non-NULL and aligned; every config struct starts with `size_t size`.
+    let size = unsafe { config.cast::<usize>().read() };
+    if size != size_of::<T>() {
+        return Err(Error::invalid_argument(format!(
+            "argument `{name}` declares size {size}; this library knows size {} (set size = sizeof the struct)",
+            size_of::<T>()
+        )));
+    }
+    // SAFETY: the caller declared the whole struct, which is the size of `T`.
+    Ok(unsafe { &*config })
+}
+
+/// One of the values a C enum constant (`0, 1, ...` in declaration order)
+/// stands for: C passes such values as plain integers, so any number is
+/// safe to receive and an unknown one is an `invalid-argument` error.
+pub(crate) fn choice<T: Copy>(value: u32, values: &[T], name: &str) -> Result<T, Error> {
+    usize::try_from(value).ok().and_then(|index| values.get(index)).copied().ok_or_else(|| {
+        Error::invalid_argument(format!("argument `{name}` is {value}; the known values are 0 to {}", values.len() - 1))
+    })
+}
+
 /// An out-parameter for a new object or string: checked and set to NULL
 /// before any work, so that on failure the caller finds NULL there.
 ///
@@ -69,7 +105,8 @@ pub(crate) unsafe fn out_value<'a, T>(out: *mut T, name: &str) -> Result<&'a mut
 /// When the buffer is too small nothing is copied, the needed length is
 /// still stored through `out_len`, and the result is an
 /// `insufficient-space` error: callers query the size with `cap = 0` (where
-/// `buf` may be NULL), or retry with a larger buffer. `reserved` trailing
+/// `buf` may be NULL), or retry with a larger buffer. Nothing to copy is a
+/// success whatever `buf` is. `reserved` trailing
 /// items (a NUL terminator) are copied but not counted.
 ///
 /// # Safety
@@ -90,6 +127,9 @@ pub(crate) unsafe fn fill<T: Copy>(
             nodecore_status::InsufficientSpace,
             format!("the buffer holds {cap} elements; {} are needed", items.len()),
         ));
+    }
+    if items.is_empty() {
+        return Ok(());
     }
     if buf.is_null() {
         return Err(Error::null_argument("buf"));
@@ -140,11 +180,46 @@ mod tests {
     }
 
     #[test]
+    fn configs_declare_their_size() {
+        #[repr(C)]
+        #[derive(Debug)]
+        struct Config {
+            size: usize,
+            value: u32,
+        }
+        let good = Config { size: size_of::<Config>(), value: 7 };
+        assert_eq!(unsafe { config(&good, "c") }.unwrap().value, 7);
+        let old = Config { size: 4, value: 7 };
+        let err = unsafe { config(&old, "c") }.unwrap_err();
+        assert_eq!(err.status, nodecore_status::InvalidArgument);
+        assert!(err.message.contains("declares size 4"), "{}", err.message);
+        assert_eq!(unsafe { config::<Config>(ptr::null(), "c") }.unwrap_err().status, nodecore_status::NullArgument);
+    }
+
+    #[test]
+    fn choices_refuse_unknown_values() {
+        assert_eq!(choice(1, &['a', 'b'], "x").unwrap(), 'b');
+        let err = choice(2, &['a', 'b'], "x").unwrap_err();
+        assert_eq!(
+            (err.status, err.message.as_str()),
+            (nodecore_status::InvalidArgument, "argument `x` is 2; the known values are 0 to 1")
+        );
+        assert!(choice(u32::MAX, &['a'], "x").is_err());
+    }
+
+    #[test]
     fn text_must_be_utf8() {
         let bytes = [0xffu8, 0x41];
         let err = unsafe { text(bytes.as_ptr().cast(), 2, "t") }.unwrap_err();
         assert_eq!(err.status, nodecore_status::InvalidUtf8);
         assert_eq!(unsafe { text(b"0-3".as_ptr().cast(), 3, "t") }.unwrap(), "0-3");
+    }
+
+    #[test]
+    fn nothing_to_fill_needs_no_buffer() {
+        let mut len = 9usize;
+        unsafe { fill::<u32>(ptr::null_mut(), 0, &[], 0, &mut len) }.unwrap();
+        assert_eq!(len, 0);
     }
 
     #[test]

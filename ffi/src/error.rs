@@ -70,9 +70,28 @@ impl From<nodecore::cpuset::ParseError> for Error {
     }
 }
 
-impl From<nodecore::topology::Error> for Error {
-    fn from(err: nodecore::topology::Error) -> Self {
+/// Each module's error carries its stable kind, which picks the status.
+macro_rules! from_module_error {
+    ($($module:ident),* $(,)?) => {$(
+        impl From<nodecore::$module::Error> for Error {
+            fn from(err: nodecore::$module::Error) -> Self {
+                Error::of_kind(err.kind(), err)
+            }
+        }
+    )*};
+}
+
+from_module_error!(topology, cpumanager, topologymanager, cgroups, eviction, pids, groups);
+
+impl From<nodecore::cpumanager::state::Error> for Error {
+    fn from(err: nodecore::cpumanager::state::Error) -> Self {
         Error::of_kind(err.kind(), err)
+    }
+}
+
+impl From<nodecore::cpumanager::OptionsError> for Error {
+    fn from(err: nodecore::cpumanager::OptionsError) -> Self {
+        nodecore::cpumanager::Error::from(err).into()
     }
 }
 

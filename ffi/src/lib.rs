@@ -13,7 +13,16 @@
 //! | `string.rs` | library-allocated strings and `nodecore_string_free` |
 //! | `eval.rs` | `nodecore_eval`: the shared case format (JSONL in, JSONL out) |
 //! | `cpuset.rs` | `nodecore_cpuset`: CPU sets |
-//! | `topology.rs` | `nodecore_topology`: CPU topologies |
+//! | `topology.rs` | `nodecore_topology`: CPU topologies, discovered or loaded |
+//! | `span.rs` | `nodecore_span`: `(offset, len)` into a caller's array or text |
+//! | `pod.rs` | `nodecore_pod`, `nodecore_container`: pods as the CPU manager reads them |
+//! | `hint.rs` | `nodecore_hint`, `nodecore_hint_list`: topology hints |
+//! | `static_policy.rs` | `nodecore_static_policy`: the CPU manager's static policy and state |
+//! | `topology_policy.rs` | `nodecore_topology_policy`: the topology manager's hint merge |
+//! | `cgroup.rs` | cgroup names, paths and value conversions |
+//! | `eviction.rs` | eviction thresholds and pod ranking |
+//! | `pids.rs` | PID accounting of the node and of pods |
+//! | `groups.rs` | supplemental-group resolution of a container |
 //!
 //! and the machinery they share: `panic.rs` (the panic boundary),
 //! `handle.rs` (opaque handles), `arg.rs` (checked arguments, buffers).
@@ -50,20 +59,24 @@
 //! module's block and a line in the frozen-numbers test). The shapes:
 //!
 //! - **Stateful objects are opaque handles**, e.g. the static policy with
-//!   its state: `nodecore_static_policy_new(const nodecore_topology *topo,
-//!   const char *options_json, size_t len, const nodecore_cpuset *reserved,
-//!   nodecore_static_policy **out, nodecore_error **err)`, then
-//!   `nodecore_static_policy_allocate(nodecore_static_policy *p, ...,
-//!   nodecore_cpuset **out, nodecore_error **err)` and
-//!   `nodecore_static_policy_free`. Options cross as the kubelet's string
-//!   map in JSON, parsed once at creation.
+//!   its state: `nodecore_static_policy_new(const
+//!   nodecore_static_policy_config *config, nodecore_static_policy **out,
+//!   nodecore_error **err)`, then `nodecore_static_policy_allocate(const
+//!   nodecore_static_policy *p, ..., nodecore_cpuset **out, nodecore_error
+//!   **err)` and `nodecore_static_policy_free`. Options cross as the
+//!   kubelet's string map in JSON, parsed once at creation. A handle that
+//!   synchronises inside takes `const` pointers everywhere but its free.
 //! - **Batches are arrays of plain `#[repr(C)]` structs** passed as
 //!   `(const T *items, size_t len)`, so a Go or Python caller makes one call
-//!   per pod sync, not one per item: hints as `nodecore_hint { uint64_t
-//!   numa_mask; bool preferred; }` with providers as an array of
-//!   `(offset, len)` ranges into one hint array; ranking takes an array of
-//!   `nodecore_pod_stats` and writes an index order into a caller buffer
-//!   `(size_t *order, size_t cap, size_t *out_len)`.
+//!   per pod sync, not one per item. Records hold no pointers: they name
+//!   their text and sub-arrays by `nodecore_span` (offset, len) into one
+//!   text or array passed beside them, which cgo allows and which makes one
+//!   buffer serve a whole batch. Hints are `nodecore_hint { uint64_t
+//!   numa_mask; bool any_node; bool preferred; }` (`any_node` is upstream's
+//!   nil affinity, which an empty mask is not), with provider answers as
+//!   `nodecore_hint_list` ranges into one hint array; ranking takes an
+//!   array of `nodecore_pod_stats` and writes an index order into a caller
+//!   buffer `(size_t *order, size_t cap, size_t *out_len)`.
 //! - **Single results are out-parameters** written only on success: a plain
 //!   struct (`nodecore_hint *out`), a new handle (`nodecore_cpuset **out`),
 //!   or text through the buffer protocol (cgroup names) or a library string
@@ -72,7 +85,7 @@
 //!   can grow without breaking older callers.
 //!
 //! Then: regenerate the header (`make header`), add the calls to
-//! `tests/c/test_nodecore.c`, and wrap them in `bindings/go` and
+//! `tests/c/test_<module>.c`, and wrap them in `bindings/go` and
 //! `bindings/python` (one file per concept there too).
 
 // The C names are the ABI; they follow C conventions, not Rust's.
@@ -82,10 +95,19 @@ mod arg;
 mod handle;
 mod panic;
 
+pub mod cgroup;
 pub mod cpuset;
 pub mod error;
 pub mod eval;
+pub mod eviction;
+pub mod groups;
+pub mod hint;
+pub mod pids;
+pub mod pod;
+pub mod span;
+pub mod static_policy;
 pub mod status;
 pub mod string;
 pub mod topology;
+pub mod topology_policy;
 pub mod version;

@@ -25,17 +25,18 @@ impl PanicValue for bool {
     }
 }
 
-impl PanicValue for usize {
-    fn panic_value() -> Self {
-        0
-    }
+/// Integers: 0.
+macro_rules! zero_on_panic {
+    ($($integer:ty),*) => {$(
+        impl PanicValue for $integer {
+            fn panic_value() -> Self {
+                0
+            }
+        }
+    )*};
 }
 
-impl PanicValue for u32 {
-    fn panic_value() -> Self {
-        0
-    }
-}
+zero_on_panic!(usize, u32, u64, i64);
 
 impl<T> PanicValue for *mut T {
     fn panic_value() -> Self {

@@ -60,6 +60,8 @@ pub enum nodecore_status {
     InvalidTopology = 200,
     /// A topology name that is not among the named topologies.
     UnknownTopology = 201,
+    /// The machine's sysfs could not be read or holds no usable topology.
+    Discovery = 202,
     /// Policy options the kubelet would refuse.
     InvalidOptions = 300,
     /// `full-pcpus-only` and a request that is not a multiple of the CPUs
@@ -67,16 +69,53 @@ pub enum nodecore_status {
     SmtAlignment = 301,
     /// Not enough CPUs to satisfy a request.
     Insufficient = 302,
+    /// The NUMA-distributed allocation handed out a different number of
+    /// CPUs than requested (upstream's "accounting error").
+    Accounting = 303,
+    /// The packed allocation ran out of steps without an answer.
+    AllocationFailed = 304,
+    /// The reserved CPUs do not match the reserved count, or name a CPU the
+    /// topology lacks.
+    InvalidReserved = 305,
+    /// A restored CPU manager state that does not fit the policy and
+    /// machine; the kubelet refuses to start on it.
+    InvalidState = 306,
+    /// A CPU manager checkpoint that is not a checkpoint's JSON.
+    InvalidCheckpoint = 307,
+    /// A CPU manager checkpoint whose checksum does not match its content.
+    CorruptCheckpoint = 308,
+    /// A V1 CPU manager checkpoint that cannot be migrated.
+    CheckpointMigration = 309,
+    /// A CPU manager checkpoint written for another policy.
+    PolicyMismatch = 310,
+    /// A file or directory could not be read or written; the message names
+    /// the path and the operating system's error.
+    Io = 311,
+    /// `distribute-cpus-across-numa` gave up: the request has more
+    /// combinations of NUMA nodes than its search examines.
+    AllocationTooComplex = 312,
     /// A topology-manager option needs NUMA distances the input lacks.
     MissingDistances = 400,
     /// More NUMA nodes than the topology manager allows.
     TooManyNumaNodes = 401,
     /// A topology-manager policy name the kubelet does not know.
     UnknownPolicy = 402,
+    /// A NUMA node id above 63, which a hint mask cannot hold.
+    NumaNodeOutOfRange = 403,
+    /// A topology-manager scope name the kubelet does not know.
+    UnknownScope = 404,
+    /// The hint merge gave up: the hint lists have more combinations than
+    /// its search examines.
+    MergeTooComplex = 405,
     /// A cgroup name that is not valid for its driver.
     InvalidName = 500,
+    /// A configuration value the kubelet would refuse (a swap behaviour, a
+    /// huge page size, node memory of 0).
+    InvalidConfiguration = 501,
     /// An eviction threshold the kubelet would refuse.
     InvalidThreshold = 600,
+    /// A file of the node that does not hold what the kernel writes there.
+    InvalidFile = 601,
     /// A user id outside the valid range.
     UidOutOfRange = 800,
     /// A group id outside the valid range.
@@ -85,6 +124,19 @@ pub enum nodecore_status {
     UserNotFound = 802,
     /// A passwd or group file that cannot be read.
     PasswdParse = 803,
+    /// An `/etc/group` line longer than the parser accepts.
+    GroupParse = 804,
+    /// An `/etc/passwd` or `/etc/group` path that cannot be resolved or
+    /// opened inside the root filesystem.
+    Open = 805,
+    /// An `/etc/passwd` or `/etc/group` that is not a regular file.
+    NotRegularFile = 806,
+    /// An `/etc/passwd` or `/etc/group` larger than the runtimes read.
+    TooLarge = 807,
+    /// Reading an opened `/etc/passwd` or `/etc/group` failed.
+    Read = 808,
+    /// The root filesystem directory could not be opened.
+    Rootfs = 809,
 }
 
 /// Every code with its kind name: the one table both directions read. The
@@ -102,18 +154,40 @@ const KINDS: &[(nodecore_status, &CStr)] = &[
     (nodecore_status::Parse, c"parse"),
     (nodecore_status::InvalidTopology, c"invalid-topology"),
     (nodecore_status::UnknownTopology, c"unknown-topology"),
+    (nodecore_status::Discovery, c"discovery"),
     (nodecore_status::InvalidOptions, c"invalid-options"),
     (nodecore_status::SmtAlignment, c"smt-alignment"),
     (nodecore_status::Insufficient, c"insufficient"),
+    (nodecore_status::Accounting, c"accounting"),
+    (nodecore_status::AllocationFailed, c"allocation-failed"),
+    (nodecore_status::InvalidReserved, c"invalid-reserved"),
+    (nodecore_status::InvalidState, c"invalid-state"),
+    (nodecore_status::InvalidCheckpoint, c"invalid-checkpoint"),
+    (nodecore_status::CorruptCheckpoint, c"corrupt-checkpoint"),
+    (nodecore_status::CheckpointMigration, c"checkpoint-migration"),
+    (nodecore_status::PolicyMismatch, c"policy-mismatch"),
+    (nodecore_status::Io, c"io"),
+    (nodecore_status::AllocationTooComplex, c"allocation-too-complex"),
     (nodecore_status::MissingDistances, c"missing-distances"),
     (nodecore_status::TooManyNumaNodes, c"too-many-numa-nodes"),
     (nodecore_status::UnknownPolicy, c"unknown-policy"),
+    (nodecore_status::NumaNodeOutOfRange, c"numa-node-out-of-range"),
+    (nodecore_status::UnknownScope, c"unknown-scope"),
+    (nodecore_status::MergeTooComplex, c"merge-too-complex"),
     (nodecore_status::InvalidName, c"invalid-name"),
+    (nodecore_status::InvalidConfiguration, c"invalid-configuration"),
     (nodecore_status::InvalidThreshold, c"invalid-threshold"),
+    (nodecore_status::InvalidFile, c"invalid-file"),
     (nodecore_status::UidOutOfRange, c"uid-out-of-range"),
     (nodecore_status::GidOutOfRange, c"gid-out-of-range"),
     (nodecore_status::UserNotFound, c"user-not-found"),
     (nodecore_status::PasswdParse, c"passwd-parse"),
+    (nodecore_status::GroupParse, c"group-parse"),
+    (nodecore_status::Open, c"open"),
+    (nodecore_status::NotRegularFile, c"not-regular-file"),
+    (nodecore_status::TooLarge, c"too-large"),
+    (nodecore_status::Read, c"read"),
+    (nodecore_status::Rootfs, c"rootfs"),
 ];
 
 impl nodecore_status {
@@ -174,18 +248,40 @@ mod tests {
             (nodecore_status::Parse, 100),
             (nodecore_status::InvalidTopology, 200),
             (nodecore_status::UnknownTopology, 201),
+            (nodecore_status::Discovery, 202),
             (nodecore_status::InvalidOptions, 300),
             (nodecore_status::SmtAlignment, 301),
             (nodecore_status::Insufficient, 302),
+            (nodecore_status::Accounting, 303),
+            (nodecore_status::AllocationFailed, 304),
+            (nodecore_status::InvalidReserved, 305),
+            (nodecore_status::InvalidState, 306),
+            (nodecore_status::InvalidCheckpoint, 307),
+            (nodecore_status::CorruptCheckpoint, 308),
+            (nodecore_status::CheckpointMigration, 309),
+            (nodecore_status::PolicyMismatch, 310),
+            (nodecore_status::Io, 311),
+            (nodecore_status::AllocationTooComplex, 312),
             (nodecore_status::MissingDistances, 400),
             (nodecore_status::TooManyNumaNodes, 401),
             (nodecore_status::UnknownPolicy, 402),
+            (nodecore_status::NumaNodeOutOfRange, 403),
+            (nodecore_status::UnknownScope, 404),
+            (nodecore_status::MergeTooComplex, 405),
             (nodecore_status::InvalidName, 500),
+            (nodecore_status::InvalidConfiguration, 501),
             (nodecore_status::InvalidThreshold, 600),
+            (nodecore_status::InvalidFile, 601),
             (nodecore_status::UidOutOfRange, 800),
             (nodecore_status::GidOutOfRange, 801),
             (nodecore_status::UserNotFound, 802),
             (nodecore_status::PasswdParse, 803),
+            (nodecore_status::GroupParse, 804),
+            (nodecore_status::Open, 805),
+            (nodecore_status::NotRegularFile, 806),
+            (nodecore_status::TooLarge, 807),
+            (nodecore_status::Read, 808),
+            (nodecore_status::Rootfs, 809),
         ];
         assert_eq!(frozen.len(), KINDS.len(), "a new code needs a line here and in KINDS");
         for (status, number) in frozen {

@@ -9,7 +9,7 @@
 
 use std::ffi::c_char;
 
-use nodecore::topology::{self, CpuTopology};
+use nodecore::topology::{self, CpuTopology, Sysfs};
 
 use crate::cpuset::nodecore_cpuset;
 use crate::error::{Error, nodecore_error};
@@ -77,6 +77,68 @@ pub unsafe extern "C" fn nodecore_topology_from_json(
         *out = handle::into_raw(nodecore_topology { topology });
         Ok(())
     )
+}
+
+/// Discovers the CPU topology of the machine whose root directory is `root`
+/// (UTF-8 of `len` bytes; `len` 0 for this machine, `/`) from its sysfs,
+/// exactly as the kubelet builds it through cadvisor.
+///
+/// Errors: `NODECORE_STATUS_DISCOVERY` (sysfs unreadable or without CPU
+/// topology), `NODECORE_STATUS_INVALID_TOPOLOGY` (ids out of range).
+///
+/// # Safety
+/// `root` is valid for reading `len` bytes; `out` is valid for writing one
+/// pointer; `err` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nodecore_topology_discover(
+    root: *const c_char,
+    len: usize,
+    out: *mut *mut nodecore_topology,
+    err: *mut *mut nodecore_error,
+) -> nodecore_status {
+    ffi_boundary!(err = err;
+        // SAFETY: forwarded contract.
+        let out = unsafe { arg::out_ptr(out, "out") }?;
+        // SAFETY: forwarded contract.
+        let root = unsafe { arg::text(root, len, "root") }?;
+        let topology = sysfs(root).topology()?;
+        *out = handle::into_raw(nodecore_topology { topology });
+        Ok(())
+    )
+}
+
+/// The NUMA distances of the machine whose root directory is `root` (`len`
+/// 0 for this machine), from `node/node<N>/distance` in its sysfs, as JSON
+/// mapping each node id to its row in file order: `{"0": [10, 21], "1":
+/// [21, 10]}` (`{}` without NUMA directories). This is the `distances`
+/// field of `nodecore_topology_policy_new`'s configuration. `*out` receives
+/// a new string the caller frees with `nodecore_string_free`.
+///
+/// # Safety
+/// `root` is valid for reading `len` bytes; `out` is valid for writing one
+/// pointer; `err` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nodecore_topology_numa_distances(
+    root: *const c_char,
+    len: usize,
+    out: *mut *mut c_char,
+    err: *mut *mut nodecore_error,
+) -> nodecore_status {
+    ffi_boundary!(err = err;
+        // SAFETY: forwarded contract.
+        let out = unsafe { arg::out_ptr(out, "out") }?;
+        // SAFETY: forwarded contract.
+        let root = unsafe { arg::text(root, len, "root") }?;
+        let distances = sysfs(root).numa_distances()?;
+        let json = serde_json::to_string(&distances).map_err(|e| Error::of_kind("invalid-input", e))?;
+        *out = string::into_raw(json);
+        Ok(())
+    )
+}
+
+/// The sysfs below `root`; the empty root is this machine's.
+fn sysfs(root: &str) -> Sysfs {
+    if root.is_empty() { Sysfs::host() } else { Sysfs::new(root) }
 }
 
 /// One of the named test topologies (the kubelet's CPU manager test
@@ -270,6 +332,41 @@ mod tests {
         let status = unsafe { nodecore_topology_named(c"x".as_ptr(), 1, &mut out, &mut err) };
         assert_eq!((status, out.is_null(), err.is_null()), (nodecore_status::UnknownTopology, true, false));
         unsafe { nodecore_error_free(err) };
+    }
+
+    #[test]
+    fn discovers_this_machine_or_refuses_a_root_without_sysfs() {
+        let mut topo = ptr::null_mut();
+        let status = unsafe { nodecore_topology_discover(ptr::null(), 0, &mut topo, ptr::null_mut()) };
+        assert_eq!(status, nodecore_status::Ok);
+        let mut counts = nodecore_topology_counts {
+            num_cpus: 0,
+            num_cores: 0,
+            num_sockets: 0,
+            num_numa_nodes: 0,
+            num_uncore_caches: 0,
+        };
+        unsafe { nodecore_topology_get_counts(topo, &mut counts, ptr::null_mut()) };
+        assert_eq!(counts.num_cpus, nodecore::topology::discover().unwrap().num_cpus);
+        unsafe { nodecore_topology_free(topo) };
+        let empty = std::env::temp_dir().join("nodecore-ffi-no-sysfs");
+        std::fs::create_dir_all(&empty).unwrap();
+        let root = empty.to_str().unwrap();
+        let mut err = ptr::null_mut();
+        let status = unsafe { nodecore_topology_discover(root.as_ptr().cast(), root.len(), &mut topo, &mut err) };
+        assert_eq!((status, topo.is_null()), (nodecore_status::Discovery, true));
+        unsafe { nodecore_error_free(err) };
+    }
+
+    #[test]
+    fn numa_distances_are_json_rows() {
+        let mut out = ptr::null_mut();
+        let status = unsafe { nodecore_topology_numa_distances(ptr::null(), 0, &mut out, ptr::null_mut()) };
+        assert_eq!(status, nodecore_status::Ok);
+        let json = unsafe { std::ffi::CStr::from_ptr(out) }.to_str().unwrap().to_owned();
+        unsafe { crate::string::nodecore_string_free(out) };
+        let expected = nodecore::topology::numa_distances().unwrap();
+        assert_eq!(serde_json::from_str::<nodecore::topology::NumaDistances>(&json).unwrap(), expected);
     }
 
     #[test]

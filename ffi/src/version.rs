@@ -11,7 +11,7 @@ pub const NODECORE_ABI_VERSION_MAJOR: u32 = 1;
 
 /// The ABI's minor version: it grows when functions, types or codes are
 /// added; a caller built against minor N runs on any library of minor >= N.
-pub const NODECORE_ABI_VERSION_MINOR: u32 = 0;
+pub const NODECORE_ABI_VERSION_MINOR: u32 = 1;
 
 /// The C ABI this library implements: `(major << 16) | minor`. Compare with
 /// `NODECORE_ABI_VERSION_MAJOR`/`_MINOR` from the header the caller was built

@@ -9,10 +9,15 @@ use std::process::ExitCode;
 #[path = "nodecore/mod.rs"]
 mod commands;
 
-use commands::{cgroup, eval, groups, report, topology};
+use commands::{allocate, cgroup, eval, groups, merge, rank, report, topology};
 
 #[derive(Parser)]
-#[command(name = "nodecore", version, about = "The kubelet's node-resource logic, exact to upstream")]
+#[command(
+    name = "nodecore",
+    version,
+    about = "The kubelet's node-resource logic, exact to upstream",
+    after_help = "Start with `nodecore report`: this node as the kubelet would see it."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,8 +25,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Show this node as the kubelet would see it.
-    Report,
+    /// Show this node as the kubelet would see it: topology, cgroups, eviction signals,
+    /// PIDs, and what the static CPU manager policy would give a container.
+    #[command(after_help = report::EXAMPLE)]
+    Report {
+        /// Print one JSON object instead of the sections.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the CPU topology the kubelet's CPU manager sees: counters, NUMA nodes, sockets,
     /// uncore caches, cores and their threads, NUMA distances.
     #[command(
@@ -39,9 +50,20 @@ enum Command {
         #[arg(long)]
         hwloc: bool,
     },
+    /// Allocate CPUs to the containers of a pod with the static CPU manager policy, under a
+    /// topology manager policy, as the kubelet admits it.
+    #[command(after_help = allocate::EXAMPLE)]
+    Allocate(allocate::Args),
+    /// Merge hint providers' topology hints as a topology manager policy does.
+    #[command(after_help = merge::EXAMPLE)]
+    Merge(merge::Args),
+    /// Rank pods in the order the eviction manager would evict them under pressure.
+    #[command(after_help = rank::EXAMPLE)]
+    Rank(rank::Args),
     /// Run cases of the shared JSON case format (JSONL) and print one answer per case.
+    /// Shows progress on a terminal for large case files.
     #[command(
-        after_help = "Example:\n  echo '{\"id\":\"x\",\"kind\":\"cpuset.parse\",\"input\":{\"text\":\"0-3,8\"}}' | nodecore eval\n  nodecore eval --check tests/vectors/cpu.jsonl"
+        after_help = "Examples:\n  echo '{\"id\":\"x\",\"kind\":\"cpuset.parse\",\"input\":{\"text\":\"0-3,8\"}}' | nodecore eval\n  nodecore eval --check tests/vectors/cpu.jsonl"
     )]
     Eval {
         /// Case files; standard input when none is given.
@@ -56,6 +78,7 @@ enum Command {
     #[command(after_help = groups::EXAMPLE)]
     Groups(groups::Args),
     /// Inspect cgroups as the kubelet sees them.
+    #[command(after_help = "Example:\n  nodecore cgroup inspect /kubepods/burstable --json")]
     Cgroup {
         #[command(subcommand)]
         command: cgroup::Command,
@@ -65,7 +88,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Report => report::run(),
+        Command::Report { json } => report::run(json),
+        Command::Allocate(args) => allocate::run(args),
+        Command::Merge(args) => merge::run(args),
+        Command::Rank(args) => rank::run(args),
         Command::Topology { json, from, hwloc } => topology::run(json, from.as_deref(), hwloc),
         Command::Eval { files, check } => eval::run(&files, check),
         Command::Groups(args) => groups::run(args),

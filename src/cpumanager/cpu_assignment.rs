@@ -111,7 +111,8 @@ pub fn take_by_topology_numa_packed(
     strategy: CpuSortingStrategy,
     prefer_align_by_uncore_cache: bool,
 ) -> Result<CpuSet, Error> {
-    let mut acc = Accumulator::new(topology, Bits::from_cpu_set(topology, available), count, strategy);
+    let dense = Bits::from_cpu_set(topology, available);
+    let mut acc = Accumulator::new(topology, dense, count, strategy, prefer_align_by_uncore_cache);
     if acc.is_satisfied() {
         return Ok(CpuSet::new());
     }
@@ -132,7 +133,9 @@ pub fn take_by_topology_numa_packed(
 ///
 /// `emulate_go_slice_aliasing` keeps released upstream's quirk in how the
 /// best combination is remembered (see
-/// [`StaticPolicyOptions::emulate_go_slice_aliasing`]).
+/// [`StaticPolicyOptions::emulate_go_slice_aliasing`]). Like upstream's, the
+/// search is exponential in the number of NUMA nodes with free CPUs (the
+/// topology manager caps them at 8 by default).
 ///
 /// # Errors
 /// [`Error::Insufficient`] when `count` exceeds the available CPUs;
@@ -152,7 +155,7 @@ pub fn take_by_topology_numa_distributed(
     if count % cpu_group_size != 0 {
         return take_by_topology_numa_packed(topology, available, count, strategy, false);
     }
-    let mut acc = Accumulator::new(topology, Bits::from_cpu_set(topology, available), count, strategy);
+    let mut acc = Accumulator::new(topology, Bits::from_cpu_set(topology, available), count, strategy, false);
     if acc.is_satisfied() {
         return Ok(CpuSet::new());
     }

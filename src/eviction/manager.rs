@@ -220,18 +220,20 @@ impl Manager {
         self.node_conditions = reported;
         self.thresholds_first_observed_at = first_observed;
         self.node_conditions_last_observed_at = last_observed;
-        let mut fresh = thresholds_updated_stats(thresholds, &grace_met, observations, self.last_observations.as_ref());
+        let fresh = thresholds_updated_stats(thresholds, &grace_met, observations, self.last_observations.as_ref());
         self.thresholds_met = grace_met;
         self.last_observations = Some(*observations);
 
-        // Upstream hands byEvictionPriority the map-ordered list; this is one
-        // order the map can give, chosen so that the result is every memory
-        // threshold in list order, then the others in list order.
-        fresh.sort_by_key(|&i| {
-            (!thresholds[i].signal.is_memory(), thresholds[i].signal.is_memory().then(|| usize::MAX - i))
-        });
-        by_eviction_priority(thresholds, &mut fresh);
-        let Some(&index) = fresh.first() else { return Ok(None) };
+        // Upstream hands byEvictionPriority a list in map order. This is one
+        // order a map can give, chosen so that the sorted result is the memory
+        // thresholds in list order, then the others in list order: the sort
+        // reverses memory thresholds and keeps the others.
+        let (mut memory, others): (Vec<usize>, Vec<usize>) =
+            fresh.into_iter().partition(|&i| thresholds[i].signal.is_memory());
+        memory.reverse();
+        let mut order = [memory, others].concat();
+        by_eviction_priority(thresholds, &mut order);
+        let Some(&index) = order.first() else { return Ok(None) };
         let threshold = thresholds[index].clone();
         let reclaim = match self.setup {
             Setup::Ready => self.config.layout.reclaim_functions(threshold.signal),

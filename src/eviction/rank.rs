@@ -16,8 +16,9 @@
 //! but the request subtracted is the ephemeral-storage request in bytes — an
 //! upstream quirk kept on purpose.
 //!
-//! Here every pod's keys are computed once and packed into one sort key, so
-//! ranking 10 000 pods is a single integer sort. Pods that tie on every key
+//! Here every pod's keys are computed once and packed into one `u128`, so
+//! ranking 10 000 pods is a single integer sort (requests that are not whole
+//! bytes, which upstream allows, take a slower exact path). Pods that tie on every key
 //! keep the order they were given in; upstream's order for them follows the
 //! kubelet's pod list (built from map iteration) and, above 12 pods, Go's
 //! pdqsort, so it is not defined. With at most 12 pods upstream's sort is an
@@ -50,11 +51,20 @@ pub fn rank<'s, F>(signal: Signal, layout: FsLayout, pods: &[Pod], stats_of: F) 
 where
     F: Fn(&Pod) -> Option<&'s PodStats>,
 {
-    let mut keys: Vec<SortKey> =
-        pods.iter().enumerate().map(|(index, pod)| SortKey::new(signal, layout, pod, stats_of(pod), index)).collect();
+    let key = |(index, pod): (usize, &Pod)| SortKey::new(signal, layout, pod, stats_of(pod), index);
+    let packed: Option<Vec<u128>> = pods.iter().enumerate().map(|pod| key(pod).packed()).collect();
+    if let Some(mut packed) = packed {
+        packed.sort_unstable();
+        return packed.into_iter().map(|key| (key as u64 & INDEX_MASK) as usize).collect();
+    }
+    // Some request is not a whole number of units (or the list is huge): sort the wide keys.
+    let mut keys: Vec<SortKey> = pods.iter().enumerate().map(key).collect();
     keys.sort_unstable();
     keys.into_iter().map(|key| key.index as usize).collect()
 }
+
+const INDEX_BITS: u32 = 30;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
 
 /// One pod's rank keys packed for an integer sort: `head` holds the
 /// boolean keys and the priority, `tail` the negated amount (so larger
@@ -96,6 +106,21 @@ impl SortKey {
         };
         let within_request = u64::from(usage <= request);
         SortKey { head: 1 << 33 | within_request << 32 | priority, tail: subtracted - usage, index }
+    }
+}
+
+impl SortKey {
+    /// The key in one `u128` that orders as the fields do: `head` (under
+    /// 2^34) in the top bits, then the tail in whole units biased into 64
+    /// bits, then the index in 30 bits. `None` when the tail is not a whole
+    /// number of units in `i64` range, or the index does not fit.
+    fn packed(&self) -> Option<u128> {
+        if self.index > INDEX_MASK || self.tail % NANOS != 0 {
+            return None;
+        }
+        let units = i64::try_from(self.tail / NANOS).ok()?;
+        let biased = (units as u64) ^ (1 << 63);
+        Some(u128::from(self.head) << (64 + INDEX_BITS) | u128::from(biased) << INDEX_BITS | u128::from(self.index))
     }
 }
 

@@ -77,13 +77,15 @@ pub enum Error {
     /// A scope name other than container and pod.
     #[error("unknown scope: {0:?}")]
     UnknownScope(String),
-    /// The merge's search for the best non-preferred hint examined
-    /// [`MAX_MERGE_STEPS`](crate::topologymanager::MAX_MERGE_STEPS) masks
-    /// without finishing. Upstream would walk the cross product of the lists
-    /// and never finish either.
+    /// The merge's search for the best non-preferred hint would examine more
+    /// than [`MAX_MERGE_STEPS`](crate::topologymanager::MAX_MERGE_STEPS)
+    /// masks, or search more than
+    /// [`MAX_MERGE_LISTS`](crate::topologymanager::MAX_MERGE_LISTS) lists.
+    /// Upstream would walk the cross product of the lists and never finish
+    /// either.
     #[error(
-        "the hint merge was refused after examining {steps} masks: {lists} hint lists of up to {longest} hints \
-         have too many distinct combinations to search"
+        "the hint merge was refused: {lists} hint lists of up to {longest} hints have more combinations than \
+         the search examines ({steps} masks)"
     )]
     MergeTooComplex {
         /// The number of hint lists merged.

@@ -2,7 +2,10 @@
 //! scope, the hint providers and the hints stored per container.
 
 use super::scope::{self, HintStore};
-use super::{AdmissionError, Error, HintProvider, OptionGates, Pod, Policy, PolicyName, ScopeName, TopologyHint};
+use super::{
+    AdmissionError, DistanceIndexing, Error, HintProvider, OptionGates, Pod, Policy, PolicyName, ScopeName,
+    TopologyHint,
+};
 use std::collections::BTreeMap;
 
 /// The kubelet configuration the topology manager reads.
@@ -17,6 +20,9 @@ pub struct TopologyManagerConfig {
     pub options: BTreeMap<String, String>,
     /// The option feature gates.
     pub gates: OptionGates,
+    /// How distance rows are read for `prefer-closest-numa-nodes`: by node
+    /// id as upstream (the default), or by position as Linux prints them.
+    pub distance_indexing: DistanceIndexing,
 }
 
 impl Default for TopologyManagerConfig {
@@ -26,6 +32,7 @@ impl Default for TopologyManagerConfig {
             scope: ScopeName::Container.as_str().to_owned(),
             options: BTreeMap::new(),
             gates: OptionGates::default(),
+            distance_indexing: DistanceIndexing::default(),
         }
     }
 }
@@ -76,6 +83,8 @@ impl<P: Pod + ?Sized> TopologyManager<P> {
         distances: &BTreeMap<usize, Vec<u64>>,
     ) -> Result<Self, Error> {
         let policy = Policy::from_config(&config.policy, &config.options, config.gates, node_ids, distances)?;
+        let numa = policy.numa_info().clone().with_distance_indexing(config.distance_indexing)?;
+        let policy = Policy::new(policy.name(), numa, *policy.options());
         let scope = if policy.name() == PolicyName::None { ScopeName::default() } else { config.scope.parse()? };
         Ok(TopologyManager {
             policy,
@@ -290,6 +299,22 @@ mod tests {
     }
 
     #[test]
+    fn distance_rows_can_be_read_by_position() {
+        let config = TopologyManagerConfig {
+            policy: "best-effort".into(),
+            options: BTreeMap::from([("prefer-closest-numa-nodes".to_owned(), "true".to_owned())]),
+            distance_indexing: DistanceIndexing::Position,
+            ..Default::default()
+        };
+        let rows = BTreeMap::from([(0, vec![10, 20]), (2, vec![20, 10])]);
+        let manager = TopologyManager::<TestPod>::new(&config, &[0, 2], &rows).unwrap();
+        assert_eq!(manager.policy().numa_info().average_distance(BitMask::new([0, 2]).unwrap()).unwrap(), 15.0);
+        let short = BTreeMap::from([(0, vec![10]), (2, vec![20, 10])]);
+        let err = TopologyManager::<TestPod>::new(&config, &[0, 2], &short).err().unwrap();
+        assert_eq!(err.kind(), "missing-distances");
+    }
+
+    #[test]
     fn new_checks_in_upstream_order() {
         let new = |policy: &str, scope: &str, options: &[(&str, &str)], nodes: &[usize]| {
             let options = options.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -305,6 +330,7 @@ mod tests {
         assert_eq!(new("bad", "bad", &[("max-allowable-numa-nodes", "9")], &nine), Some("unknown-policy"));
         assert_eq!(new("restricted", "bad", &[], &nine[..2]), Some("unknown-scope"));
         assert_eq!(new("restricted", "pod", &[], &[0, 64]), Some("numa-node-out-of-range"));
+        assert_eq!(new("bad", "pod", &[], &[0, 64]), Some("unknown-policy"));
         assert_eq!(new("restricted", "pod", &[], &nine[..8]), None);
     }
 }

@@ -51,8 +51,8 @@ pub use error::Error;
 pub(crate) use eval::eval;
 pub use hint::{ProviderHints, TopologyHint};
 pub use manager::{TopologyManager, TopologyManagerConfig};
-pub use merge::MAX_MERGE_STEPS;
-pub use numa_info::NumaInfo;
+pub use merge::{MAX_MERGE_LISTS, MAX_MERGE_STEPS};
+pub use numa_info::{DistanceIndexing, NumaInfo};
 pub use options::{
     DEFAULT_MAX_ALLOWABLE_NUMA_NODES, MAX_ALLOWABLE_NUMA_NODES, OptionGates, PREFER_CLOSEST_NUMA_NODES,
     TopologyManagerOptions,

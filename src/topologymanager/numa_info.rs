@@ -5,6 +5,20 @@ use super::Error;
 use super::bitmask::{BitMask, MAX_BITS};
 use std::collections::BTreeMap;
 
+/// How an entry of a NUMA distance row is matched to a node.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum DistanceIndexing {
+    /// Entry `j` is the distance to node id `j`: upstream's reading.
+    #[default]
+    NodeId,
+    /// Entry `k` is the distance to the `k`-th node in ascending id order,
+    /// as Linux prints `/sys/devices/system/node/node<N>/distance`. The same
+    /// as [`DistanceIndexing::NodeId`] when node ids are `0..n`; on machines
+    /// with sparse node ids it reads the distances Linux means, where
+    /// upstream reads wrong entries or fails.
+    Position,
+}
+
 /// The NUMA node ids of the machine and, when `prefer-closest-numa-nodes` is
 /// on, each node's distance row.
 ///
@@ -14,7 +28,8 @@ use std::collections::BTreeMap;
 /// while Linux prints one entry per online node; the two agree when node ids
 /// are `0..n`, which is every machine upstream was tested on. This type keeps
 /// upstream's indexing, and where upstream would index past the end of a row
-/// (and panic) a merge returns [`Error::ShortDistanceRow`] instead.
+/// (and panic) a merge returns [`Error::ShortDistanceRow`] instead;
+/// [`NumaInfo::with_distance_indexing`] offers the reading by position.
 ///
 /// ```
 /// use nodecore::topologymanager::NumaInfo;
@@ -39,16 +54,10 @@ impl NumaInfo {
     /// machine's order), and their distance rows only when `load_distances`
     /// (upstream loads them only for `prefer-closest-numa-nodes`).
     ///
-    /// Refuses a node id above 63 and, when loading distances, a node
-    /// without a row.
+    /// Refuses, when loading distances, a node without a row (upstream's
+    /// error), then a node id above 63 (where upstream makes a nil mask and
+    /// panics later).
     pub fn new(nodes: &[usize], distances: &BTreeMap<usize, Vec<u64>>, load_distances: bool) -> Result<Self, Error> {
-        let mut default_affinity = BitMask::empty();
-        for &node in nodes {
-            if node >= MAX_BITS {
-                return Err(Error::NumaNodeOutOfRange(node));
-            }
-            default_affinity = BitMask::from_u64(default_affinity.as_u64() | 1 << node);
-        }
         let mut rows = BTreeMap::new();
         if load_distances {
             for &node in nodes {
@@ -56,7 +65,41 @@ impl NumaInfo {
                 rows.insert(node, row.clone());
             }
         }
+        let mut default_affinity = BitMask::empty();
+        for &node in nodes {
+            if node >= MAX_BITS {
+                return Err(Error::NumaNodeOutOfRange(node));
+            }
+            default_affinity = BitMask::from_u64(default_affinity.as_u64() | 1 << node);
+        }
         Ok(NumaInfo { nodes: nodes.to_vec(), default_affinity, distances: rows })
+    }
+
+    /// The same machine with its distance rows read by `indexing`.
+    ///
+    /// Reading by position refuses a row with fewer entries than the
+    /// machine has nodes ([`Error::ShortDistanceRow`]).
+    pub fn with_distance_indexing(mut self, indexing: DistanceIndexing) -> Result<Self, Error> {
+        if indexing == DistanceIndexing::NodeId {
+            return Ok(self);
+        }
+        let mut ids = self.nodes.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let width = ids.last().map_or(0, |&max| max + 1);
+        for (&node, row) in self.distances.iter_mut() {
+            if row.len() < ids.len() {
+                return Err(Error::ShortDistanceRow { node, len: row.len(), to: ids[row.len()] });
+            }
+            // Entries for ids the machine lacks are never read: merged masks
+            // hold only the machine's nodes.
+            let mut by_id = vec![0; width];
+            for (&id, &distance) in ids.iter().zip(row.iter()) {
+                by_id[id] = distance;
+            }
+            *row = by_id;
+        }
+        Ok(self)
     }
 
     /// The node ids, in the machine's order.
@@ -177,5 +220,12 @@ mod tests {
         let info = NumaInfo::new(&[0, 2], &sparse, true).unwrap();
         assert_eq!(info.average_distance(mask(&[0])).unwrap(), 10.0);
         assert_eq!(info.average_distance(mask(&[0, 2])), Err(Error::ShortDistanceRow { node: 0, len: 2, to: 2 }));
+        let by_position = info.clone().with_distance_indexing(DistanceIndexing::Position).unwrap();
+        assert_eq!(by_position.average_distance(mask(&[0, 2])).unwrap(), 15.0);
+        assert_eq!(by_position.average_distance(mask(&[2])).unwrap(), 10.0);
+        assert_eq!(info.clone().with_distance_indexing(DistanceIndexing::NodeId).unwrap(), info);
+        let short = BTreeMap::from([(0, vec![10, 20]), (2, vec![20])]);
+        let err = NumaInfo::new(&[0, 2], &short, true).unwrap().with_distance_indexing(DistanceIndexing::Position);
+        assert_eq!(err, Err(Error::ShortDistanceRow { node: 2, len: 1, to: 2 }));
     }
 }

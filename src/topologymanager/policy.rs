@@ -97,7 +97,8 @@ impl Policy {
     /// (see [`TopologyManagerOptions::parse`]), then the NUMA nodes and, with
     /// `prefer-closest-numa-nodes`, their distance rows, then the node count
     /// against `max-allowable-numa-nodes`, and last the policy name. Policy
-    /// `none` checks nothing at all.
+    /// `none` checks nothing at all. A node id above 63, which upstream
+    /// accepts and then panics on, is refused after those checks.
     ///
     /// `node_ids` and `distances` (a row per node id) are the machine's, as
     /// read from sysfs.
@@ -113,11 +114,18 @@ impl Policy {
             return Ok(Policy::new(PolicyName::None, numa, TopologyManagerOptions::default()));
         }
         let options = TopologyManagerOptions::parse(options, gates)?;
-        let numa = NumaInfo::new(node_ids, distances, options.prefer_closest_numa)?;
-        if numa.nodes().len() > options.max_allowable_numa_nodes {
-            return Err(Error::TooManyNumaNodes { count: numa.nodes().len(), max: options.max_allowable_numa_nodes });
+        if options.prefer_closest_numa {
+            if let Some(&node) = node_ids.iter().find(|node| !distances.contains_key(node)) {
+                return Err(Error::MissingDistances { node });
+            }
         }
-        Ok(Policy::new(name.parse()?, numa, options))
+        if node_ids.len() > options.max_allowable_numa_nodes {
+            return Err(Error::TooManyNumaNodes { count: node_ids.len(), max: options.max_allowable_numa_nodes });
+        }
+        let name = name.parse()?;
+        // Upstream accepts node ids above 63 here and panics at the first merge.
+        let numa = NumaInfo::new(node_ids, distances, options.prefer_closest_numa)?;
+        Ok(Policy::new(name, numa, options))
     }
 
     /// Which policy this is.

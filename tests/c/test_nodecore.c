@@ -4,30 +4,19 @@
  * both libnodecore.a and libnodecore.so and run under valgrind, which fails
  * the run on any leak or invalid access.
  *
+ * The module files (test_<module>.c) share check.h.
+ *
  * Usage: test_nodecore [CASE_FILE.jsonl ...]
  */
-#include "nodecore.h"
+#include "check.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
+int failures = 0;
+int checks = 0;
 
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        checks++;                                                            \
-        if (!(cond)) {                                                       \
-            failures++;                                                      \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-                    #cond);                                                  \
-        }                                                                    \
-    } while (0)
-
-/* Checks that a failed call produced an error object of `status` and `kind`
- * whose message contains `part`, then frees it. */
-static void expect_error(nodecore_error *err, nodecore_status status, const char *kind, const char *part) {
+void expect_error(nodecore_error *err, nodecore_status status, const char *kind, const char *part) {
     CHECK(err != NULL);
     if (err == NULL) {
         return;
@@ -42,7 +31,7 @@ static void expect_error(nodecore_error *err, nodecore_status status, const char
     nodecore_error_free(err);
 }
 
-static nodecore_cpuset *parse(const char *text) {
+nodecore_cpuset *parse(const char *text) {
     nodecore_cpuset *set = NULL;
     nodecore_error *err = NULL;
     nodecore_status status = nodecore_cpuset_parse(text, strlen(text), &set, &err);
@@ -52,14 +41,19 @@ static nodecore_cpuset *parse(const char *text) {
     return set;
 }
 
-/* Formats into a fixed buffer; returns a pointer to it. */
-static const char *format(const nodecore_cpuset *set) {
+const char *format(const nodecore_cpuset *set) {
     static char buf[256];
     size_t len = 0;
     nodecore_status status = nodecore_cpuset_format(set, buf, sizeof buf, &len, NULL);
     CHECK(status == NODECORE_STATUS_OK);
     CHECK(len == strlen(buf));
     return buf;
+}
+
+nodecore_topology *named_topology(const char *name) {
+    nodecore_topology *topo = NULL;
+    CHECK(nodecore_topology_named(name, strlen(name), &topo, NULL) == NODECORE_STATUS_OK);
+    return topo;
 }
 
 static void test_versions(void) {
@@ -86,6 +80,7 @@ static void test_errors(void) {
     nodecore_string_free(NULL);
     nodecore_cpuset_free(NULL);
     nodecore_topology_free(NULL);
+    nodecore_static_policy_free(NULL);
 }
 
 static void test_cpuset_parse_and_format(void) {
@@ -266,6 +261,40 @@ static void test_topology(void) {
     CHECK(nodecore_topology_names(NULL, NULL) == NODECORE_STATUS_NULL_ARGUMENT);
 }
 
+static void test_topology_discovery(void) {
+    /* This machine: whatever it has, the counters are consistent. */
+    nodecore_topology *topo = NULL;
+    nodecore_error *err = NULL;
+    CHECK(nodecore_topology_discover(NULL, 0, &topo, &err) == NODECORE_STATUS_OK);
+    CHECK(err == NULL && topo != NULL);
+    nodecore_topology_counts counts;
+    CHECK(nodecore_topology_get_counts(topo, &counts, NULL) == NODECORE_STATUS_OK);
+    CHECK(counts.num_cpus >= 1 && counts.num_cores >= 1 && counts.num_cores <= counts.num_cpus);
+    nodecore_cpuset *cpus = nodecore_topology_cpus(topo);
+    CHECK(nodecore_cpuset_len(cpus) == counts.num_cpus);
+    nodecore_cpuset_free(cpus);
+    nodecore_topology_free(topo);
+
+    char *distances = NULL;
+    CHECK(nodecore_topology_numa_distances(NULL, 0, &distances, NULL) == NODECORE_STATUS_OK);
+    CHECK(distances != NULL && distances[0] == '{');
+    nodecore_string_free(distances);
+
+    /* A root without sysfs. */
+    const char *root = "/nonexistent/nodecore-root";
+    topo = (nodecore_topology *)&topo;
+    CHECK(nodecore_topology_discover(root, strlen(root), &topo, &err) == NODECORE_STATUS_DISCOVERY);
+    CHECK(topo == NULL);
+    expect_error(err, NODECORE_STATUS_DISCOVERY, "discovery", "nodecore-root");
+    /* No NUMA directories: no distances, as the kubelet has none then. */
+    CHECK(nodecore_topology_numa_distances(root, strlen(root), &distances, NULL) == NODECORE_STATUS_OK);
+    CHECK(distances != NULL && strcmp(distances, "{}") == 0);
+    nodecore_string_free(distances);
+    CHECK(nodecore_topology_discover(NULL, 0, NULL, NULL) == NODECORE_STATUS_NULL_ARGUMENT);
+    const char bad[] = {'/', (char)0xff};
+    CHECK(nodecore_topology_discover(bad, sizeof bad, &topo, NULL) == NODECORE_STATUS_INVALID_UTF8);
+}
+
 static void test_topology_errors(void) {
     nodecore_topology *topo = NULL;
     nodecore_error *err = NULL;
@@ -361,8 +390,14 @@ int main(int argc, char **argv) {
     test_cpuset_lists();
     test_cpuset_algebra();
     test_topology();
+    test_topology_discovery();
     test_topology_errors();
     test_eval();
+    test_cpumanager();
+    test_topologymanager();
+    test_cgroups();
+    test_eviction();
+    test_groups();
     for (int k = 1; k < argc; k++) {
         test_eval_vectors(argv[k]);
     }

@@ -1,10 +1,19 @@
 // Package nodecore is the Go face of nodecore, the kubelet's node-resource
 // hot paths in Rust behind one C ABI (include/nodecore.h), reached through cgo.
 //
-// What it offers today: CPU sets in the text form k8s.io/utils/cpuset uses
-// ([ParseCPUSet], [CPUSet.String]), CPU topologies ([LoadTopologyJSON],
-// [NamedTopology]) and the shared case format ([EvalCase], [Eval]), which
-// answers every kind the library knows exactly as the nodecore command does.
+// What it offers: CPU sets in the text form k8s.io/utils/cpuset uses
+// ([ParseCPUSet], [CPUSet.String]); CPU topologies ([DiscoverTopology],
+// [LoadTopologyJSON], [NamedTopology]); the CPU manager's static policy with
+// its state ([NewStaticPolicy]: Allocate, RemoveContainer, TopologyHints)
+// and its selection alone ([TakeCPUs]); the topology manager's merge
+// ([NewTopologyPolicy]: Merge, and MergeBatch for many pods in one call);
+// cgroup paths and values ([CgroupPath], [PodCgroupPath], [MilliCPUToShares],
+// [ContainerSwap], ...); eviction thresholds and ranking
+// ([EvictionThresholds], [RankPods] for a whole node in one call) and PID
+// counts ([ReadNodePIDs], [PodProcessCount]); supplemental groups
+// ([ResolveGroupsRootfs], [ResolveGroupsFiles]); and the shared case format
+// ([EvalCase], [Eval]), which answers every kind the library knows exactly
+// as the nodecore command does.
 //
 // # Linking
 //
@@ -28,7 +37,8 @@
 //
 // # Lifetimes
 //
-// A [Topology] is a handle to library memory: call Close when done. A
+// A [Topology], [StaticPolicy] or [TopologyPolicy] is a handle to library
+// memory: call Close when done. A
 // finalizer frees a forgotten handle as a safety net only, because it runs at
 // the garbage collector's pace, not the program's. Finalizers are used
 // rather than runtime.AddCleanup because this module supports Go 1.22 (the
@@ -49,6 +59,7 @@
 //
 // # Concurrency
 //
-// CPUSet values and open Topology handles may be used from many goroutines
-// at once. Close must not race with other uses of the same Topology.
+// CPUSet values and open Topology and StaticPolicy handles may be used from
+// many goroutines at once (a StaticPolicy serialises its changes inside).
+// Close must not race with other uses of the same handle.
 package nodecore

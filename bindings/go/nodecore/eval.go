@@ -1,6 +1,6 @@
 package nodecore
 
-// #include "nodecore.h"
+// #include <nodecore.h>
 import "C"
 
 import (

@@ -1,6 +1,6 @@
 package nodecore
 
-// #include "nodecore.h"
+// #include <nodecore.h>
 import "C"
 
 import (
@@ -56,6 +56,47 @@ func LoadTopologyJSON(data []byte) (*Topology, error) {
 		return nil, err
 	}
 	return wrapTopology(out), nil
+}
+
+// DiscoverTopology reads this machine's CPU topology from sysfs, exactly as
+// the kubelet builds it through cadvisor. The error is an *Error of
+// StatusDiscovery when sysfs cannot be read or shows no CPU topology.
+func DiscoverTopology() (*Topology, error) {
+	return DiscoverTopologyAt("")
+}
+
+// DiscoverTopologyAt is DiscoverTopology for the machine whose root
+// directory is root (its sysfs at root/sys); "" is this machine.
+func DiscoverTopologyAt(root string) (*Topology, error) {
+	text, n := cText(root)
+	var out *C.nodecore_topology
+	var cerr *C.nodecore_error
+	status := C.nodecore_topology_discover(text, n, &out, &cerr)
+	runtime.KeepAlive(root)
+	if err := takeError(status, cerr); err != nil {
+		return nil, err
+	}
+	return wrapTopology(out), nil
+}
+
+// DiscoverNUMADistances reads the NUMA distance rows of the machine whose
+// root directory is root ("" for this machine): for each node id its row,
+// in the order of its sysfs distance file. It is empty without NUMA
+// directories, as the kubelet then has no distances either.
+func DiscoverNUMADistances(root string) (map[int][]uint64, error) {
+	text, n := cText(root)
+	var out *C.char
+	var cerr *C.nodecore_error
+	status := C.nodecore_topology_numa_distances(text, n, &out, &cerr)
+	runtime.KeepAlive(root)
+	if err := takeError(status, cerr); err != nil {
+		return nil, err
+	}
+	distances := map[int][]uint64{}
+	if err := json.Unmarshal(takeString(out), &distances); err != nil {
+		return nil, err
+	}
+	return distances, nil
 }
 
 // NamedTopology is one of the named test topologies, such as

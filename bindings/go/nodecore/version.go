@@ -1,7 +1,7 @@
 package nodecore
 
 // #cgo CFLAGS: -I${SRCDIR}/../../../include
-// #include "nodecore.h"
+// #include <nodecore.h>
 import "C"
 
 import "fmt"

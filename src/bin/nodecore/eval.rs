@@ -1,6 +1,7 @@
 //! `nodecore eval`: the shared case format on the command line.
 
-use std::io::{self, BufRead, BufWriter, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{self, BufRead, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,9 +18,11 @@ pub fn run(files: &[PathBuf], check: bool) -> io::Result<ExitCode> {
             lines.extend(text.lines().map(str::to_owned));
         }
     }
+    let cases: Vec<&String> = lines.iter().filter(|line| !line.trim().is_empty()).collect();
+    let progress = progress(cases.len());
     let mut out = BufWriter::new(io::stdout().lock());
     let (mut passed, mut failed) = (0usize, 0usize);
-    for line in lines.iter().filter(|line| !line.trim().is_empty()) {
+    for line in progress.wrap_iter(cases.into_iter()) {
         let answer = nodecore::eval::eval_line(line);
         if !check {
             writeln!(out, "{answer}")?;
@@ -35,9 +38,26 @@ pub fn run(files: &[PathBuf], check: bool) -> io::Result<ExitCode> {
             }
         }
     }
+    progress.finish_and_clear();
     if check {
         writeln!(out, "{passed} passed, {failed} failed")?;
     }
     out.flush()?;
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Case files this large show a progress bar.
+const PROGRESS_FROM: usize = 1000;
+
+/// A progress bar on standard error for `cases` cases: drawn only when
+/// standard error is a terminal and the file is large, hidden otherwise.
+fn progress(cases: usize) -> ProgressBar {
+    if cases < PROGRESS_FROM || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(cases as u64), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} cases · {elapsed} elapsed · {eta} left")
+        .expect("the template is valid");
+    bar.set_style(style);
+    bar
 }

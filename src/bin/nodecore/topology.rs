@@ -103,15 +103,6 @@ pub fn run(json: bool, from: Option<&str>, hwloc: bool) -> io::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// `nodecore report`'s topology section: this machine from sysfs, or why it
-/// could not be read. Returns whether discovery worked.
-pub fn report_section(out: &mut impl Write) -> io::Result<bool> {
-    match Machine::discover(false) {
-        Ok(machine) => render(out, &machine).map(|()| true),
-        Err(err) => writeln!(out, "Topology\n  could not discover: {err}").map(|()| false),
-    }
-}
-
 /// Writes the JSON form, one CPU row per line: the shared `{"cpus": [...]}`
 /// form, the declared counters, and the NUMA node ids and distance rows when
 /// known.

@@ -26,42 +26,82 @@ pub(super) struct Accumulator<'a> {
     /// The free view: available CPUs not taken yet (upstream `details`).
     free: Bits,
     free_len: usize,
-    /// Free CPUs per unit, indexed by [`Unit`] then dense unit number.
-    unit_free: [Vec<u32>; 4],
-    /// Free CPUs per parent/child link, indexed by [`Link`] then link number.
-    link_free: [Vec<u32>; 6],
+    /// Free CPUs per unit and per parent/child link ([`Layout::counters`]);
+    /// only the kinds and links below are kept.
+    counts: Vec<u32>,
+    /// The counters kept ([`tracked_slots`]).
+    tracked: &'static [usize],
     result: Bits,
     /// CPUs still needed; negative when a take overshot (upstream keeps
     /// subtracting the size of each taken set).
     need: i64,
 }
 
+/// The counters an accumulator keeps ([`Layout::counter_slots`] positions):
+/// units of every kind it orders and the parent/child links its mode nests
+/// by, uncore caches only when the uncore step runs.
+fn tracked_slots(numa_first: bool, uncore_caches: bool) -> &'static [usize] {
+    const fn u(kind: Unit) -> usize {
+        Layout::slot_of_unit(kind)
+    }
+    const fn l(link: Link) -> usize {
+        Layout::slot_of_link(link)
+    }
+    use {Link::*, Unit::*};
+    const NUMA_FIRST: &[usize] = &[u(Core), u(Socket), u(Numa), l(SocketsOfNuma), l(CoresOfSocket)];
+    const SOCKET_FIRST: &[usize] = &[u(Core), u(Socket), u(Numa), l(NumasOfSocket), l(CoresOfNuma)];
+    const NUMA_FIRST_UNCORE: &[usize] = &[
+        u(Core),
+        u(Socket),
+        u(Numa),
+        l(SocketsOfNuma),
+        l(CoresOfSocket),
+        u(Uncore),
+        l(UncoresOfNuma),
+        l(CoresOfUncore),
+    ];
+    const SOCKET_FIRST_UNCORE: &[usize] =
+        &[u(Core), u(Socket), u(Numa), l(NumasOfSocket), l(CoresOfNuma), u(Uncore), l(UncoresOfNuma), l(CoresOfUncore)];
+    match (numa_first, uncore_caches) {
+        (true, false) => NUMA_FIRST,
+        (false, false) => SOCKET_FIRST,
+        (true, true) => NUMA_FIRST_UNCORE,
+        (false, true) => SOCKET_FIRST_UNCORE,
+    }
+}
+
 impl<'a> Accumulator<'a> {
     /// Starts a selection of `count` CPUs among `available` (dense CPU
-    /// numbers of `topology`'s layout).
-    pub(super) fn new(topology: &'a CpuTopology, available: Bits, count: usize, strategy: CpuSortingStrategy) -> Self {
+    /// numbers of `topology`'s layout); `uncore_caches` keeps the counts the
+    /// uncore step needs.
+    pub(super) fn new(
+        topology: &'a CpuTopology,
+        available: Bits,
+        count: usize,
+        strategy: CpuSortingStrategy,
+        uncore_caches: bool,
+    ) -> Self {
         let layout = topology.details.layout();
-        let mut unit_free = Unit::ALL.map(|kind| vec![0u32; layout.num_units(kind)]);
-        let mut link_free = Link::ALL.map(|link| vec![0u32; layout.num_links(link)]);
+        let numa_first = topology.numa_first();
+        let tracked = tracked_slots(numa_first, uncore_caches);
+        let mut counts = vec![0u32; layout.counters()];
         let mut free_len = 0;
         for cpu in available.iter() {
             free_len += 1;
-            for kind in Unit::ALL {
-                unit_free[kind as usize][layout.unit_of(kind, cpu) as usize] += 1;
-            }
-            for link in Link::ALL {
-                link_free[link as usize][layout.link_of(link, cpu) as usize] += 1;
+            let slots = layout.counter_slots(cpu);
+            for &slot in tracked {
+                counts[slots[slot] as usize] += 1;
             }
         }
         Accumulator {
             topology,
             layout,
-            numa_first: topology.numa_first(),
+            numa_first,
             strategy,
             free: available,
             free_len,
-            unit_free,
-            link_free,
+            counts,
+            tracked,
             result: Bits::new(layout.num_cpus()),
             need: i64::try_from(count).unwrap_or(i64::MAX),
         }
@@ -91,7 +131,8 @@ impl<'a> Accumulator<'a> {
 
     /// Free CPUs in a unit.
     pub(super) fn free_in(&self, kind: Unit, unit: u32) -> u32 {
-        self.unit_free[kind as usize][unit as usize]
+        debug_assert!(self.tracked.contains(&Layout::slot_of_unit(kind)), "{kind:?} is not counted");
+        self.counts[self.layout.unit_counter(kind, unit)]
     }
 
     /// The free CPUs of a unit, ascending.
@@ -113,11 +154,9 @@ impl<'a> Accumulator<'a> {
             self.result.insert(cpu);
             if self.free.remove(cpu) {
                 self.free_len -= 1;
-                for kind in Unit::ALL {
-                    self.unit_free[kind as usize][self.layout.unit_of(kind, cpu) as usize] -= 1;
-                }
-                for link in Link::ALL {
-                    self.link_free[link as usize][self.layout.link_of(link, cpu) as usize] -= 1;
+                let slots = self.layout.counter_slots(cpu);
+                for &slot in self.tracked {
+                    self.counts[slots[slot] as usize] -= 1;
                 }
             }
         }
@@ -126,31 +165,35 @@ impl<'a> Accumulator<'a> {
 
     // ----- orderings (upstream `sortAvailable*`) -----
 
-    /// Sorts units ascending by free CPUs, then by id.
-    fn sort_units(&self, kind: Unit, units: &mut [u32]) {
-        let free = &self.unit_free[kind as usize];
-        units.sort_unstable_by_key(|&unit| (free[unit as usize], unit));
-    }
-
     /// Every unit of `kind` with a free CPU, ordered.
     fn ordered_units(&self, kind: Unit) -> Vec<u32> {
-        let free = &self.unit_free[kind as usize];
-        let mut units: Vec<u32> = (0..free.len() as u32).filter(|&unit| free[unit as usize] > 0).collect();
-        self.sort_units(kind, &mut units);
+        let range = self.layout.unit_counters(kind);
+        let mut units = Vec::with_capacity(range.len());
+        let mut scratch: Vec<(u32, u32)> = self.counts[range]
+            .iter()
+            .enumerate()
+            .filter(|&(_, &free)| free > 0)
+            .map(|(unit, &free)| (free, unit as u32))
+            .collect();
+        order_by_free(&mut scratch, &mut units);
         units
     }
 
     /// For each parent in turn, its children with a free CPU in that parent,
     /// ordered; concatenated (a child under two parents appears twice).
     fn ordered_children(&self, parents: &[u32], link: Link, kind: Unit) -> Vec<u32> {
-        let link_free = &self.link_free[link as usize];
-        let mut children = Vec::new();
+        debug_assert!(self.tracked.contains(&Layout::slot_of_link(link)), "{link:?} is not counted");
+        let free = &self.counts[self.layout.unit_counters(kind)];
+        let mut children = Vec::with_capacity(free.len());
+        let mut scratch = Vec::new();
         for &parent in parents {
-            let start = children.len();
-            children.extend(
-                self.layout.children(link, parent).filter(|&(_, l)| link_free[l as usize] > 0).map(|(child, _)| child),
-            );
-            self.sort_units(kind, &mut children[start..]);
+            scratch.clear();
+            for (child, counter) in self.layout.children(link, parent) {
+                if self.counts[counter] > 0 {
+                    scratch.push((free[child as usize], child));
+                }
+            }
+            order_by_free(&mut scratch, &mut children);
         }
         children
     }
@@ -288,9 +331,16 @@ impl<'a> Accumulator<'a> {
     /// all-or-nothing partial fit in this cache.
     fn take_uncore_cache(&mut self) -> Result<(), Error> {
         let cpus_per_uncore = self.topology.cpus_per_uncore();
+        // The need at which taking whole caches last took nothing: until a
+        // take changes the state, trying again would take nothing again.
+        let mut fruitless_at = None;
         for uncore in self.sort_available_uncore_caches() {
-            if self.needs_at_least(cpus_per_uncore) {
+            if self.needs_at_least(cpus_per_uncore) && fruitless_at != Some(self.need) {
+                let need = self.need;
                 self.take_full_units(Unit::Uncore, self.free_uncore_caches());
+                if self.need == need {
+                    fruitless_at = Some(need);
+                }
             }
             if self.is_satisfied() {
                 return Ok(());
@@ -314,11 +364,10 @@ impl<'a> Accumulator<'a> {
             return Err(Error::InvalidTopology("the declared core count is 0, so CPUs per core is 0"));
         }
         let cores_needed = ((self.need + cpus_per_core - 1) / cpus_per_core) as usize;
-        let link_free = &self.link_free[Link::CoresOfUncore as usize];
         let mut cpus: Vec<u32> = self
             .layout
             .children(Link::CoresOfUncore, uncore)
-            .filter(|&(_, link)| link_free[link as usize] > 0)
+            .filter(|&(_, counter)| self.counts[counter] > 0)
             .take(cores_needed)
             .flat_map(|(core, _)| self.layout.cpus_of(Unit::Core, core).iter().copied())
             .filter(|&cpu| self.free.contains(cpu))
@@ -340,7 +389,8 @@ impl<'a> Accumulator<'a> {
     /// the free CPUs of one NUMA node, without uncore preference; nothing
     /// when it fails (the distributed algorithm ignores those errors).
     pub(super) fn take_packed_within(&mut self, numa: u32, count: usize) {
-        let mut within = Accumulator::new(self.topology, self.free_cpus_in(Unit::Numa, numa), count, self.strategy);
+        let available = self.free_cpus_in(Unit::Numa, numa);
+        let mut within = Accumulator::new(self.topology, available, count, self.strategy, false);
         if within.is_satisfied() || within.is_failed() {
             return;
         }
@@ -383,11 +433,36 @@ impl<'a> Accumulator<'a> {
     /// `group_size` CPUs.
     pub(super) fn range_numa_nodes_needed_to_satisfy(&self, group_size: usize) -> (usize, usize) {
         let numa_nodes = self.layout.num_units(Unit::Numa);
-        let numa_nodes_available = self.unit_free[Unit::Numa as usize].iter().filter(|&&free| free > 0).count();
+        let numa_nodes_available =
+            self.counts[self.layout.unit_counters(Unit::Numa)].iter().filter(|&&free| free > 0).count();
         let groups = (self.layout.num_cpus() - 1) / group_size + 1;
         let groups_per_numa_node = (groups - 1) / numa_nodes + 1;
         let groups_needed = (self.need as usize - 1) / group_size + 1;
         let min = (groups_needed - 1) / groups_per_numa_node + 1;
         (min, groups_needed.min(numa_nodes_available))
+    }
+}
+
+/// Appends `units` (`(free CPUs, unit)` pairs in ascending unit order) to
+/// `into` ascending by free CPUs, then by unit: upstream's order. The counts
+/// span a small range (a core's free threads, mostly), so a stable pass per
+/// count value usually does it in linear time.
+fn order_by_free(units: &mut [(u32, u32)], into: &mut Vec<u32>) {
+    const MAX_PASSES: u32 = 8;
+    let (min, max) = units.iter().fold((u32::MAX, 0), |(min, max), &(free, _)| (min.min(free), max.max(free)));
+    if units.len() < 2 || min == max {
+        into.extend(units.iter().map(|&(_, unit)| unit));
+    } else if max - min < MAX_PASSES {
+        into.reserve(units.len());
+        for free in min..=max {
+            for &(f, unit) in units.iter() {
+                if f == free {
+                    into.push(unit);
+                }
+            }
+        }
+    } else {
+        units.sort_unstable();
+        into.extend(units.iter().map(|&(_, unit)| unit));
     }
 }

@@ -53,16 +53,29 @@ impl Bits {
         present
     }
 
-    pub(super) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.words.iter().enumerate().flat_map(|(index, &word)| {
-            let mut rest = word;
-            std::iter::from_fn(move || {
-                (rest != 0).then(|| {
-                    let bit = rest.trailing_zeros();
-                    rest &= rest - 1;
-                    index as u32 * 64 + bit
-                })
-            })
-        })
+    pub(super) fn iter(&self) -> Iter<'_> {
+        Iter { words: &self.words, index: 0, current: self.words.first().copied().unwrap_or(0) }
+    }
+}
+
+/// Ascending iterator over [`Bits`].
+pub(super) struct Iter<'a> {
+    words: &'a [u64],
+    index: usize,
+    /// The bits of `words[index]` not returned yet.
+    current: u64,
+}
+
+impl Iterator for Iter<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        while self.current == 0 {
+            self.index += 1;
+            self.current = *self.words.get(self.index)?;
+        }
+        let bit = self.current.trailing_zeros();
+        self.current &= self.current - 1;
+        Some(self.index as u32 * 64 + bit)
     }
 }

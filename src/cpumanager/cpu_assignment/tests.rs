@@ -23,14 +23,16 @@ fn options(f: impl FnOnce(&mut StaticPolicyOptions)) -> StaticPolicyOptions {
 /// back to ids.
 fn ordering(topology: &str, available: &str, kind: Unit, query: impl Fn(&Accumulator<'_>) -> Vec<u32>) -> Vec<usize> {
     let topology = named(topology);
-    let acc = Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default());
+    let acc =
+        Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default(), false);
     let layout = topology.details.layout();
     query(&acc).into_iter().map(|unit| layout.unit_id(kind, unit)).collect()
 }
 
 fn free_cpus(topology: &str, available: &str) -> Vec<usize> {
     let topology = named(topology);
-    let acc = Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default());
+    let acc =
+        Accumulator::new(&topology, bits::Bits::from_cpu_set(&topology, &set(available)), 1, Default::default(), false);
     acc.free_cpus().into_iter().map(|cpu| topology.details.layout().cpu_id(cpu)).collect()
 }
 
@@ -115,6 +117,15 @@ fn full_pcpus_with_distributed_returns_where_released_upstream_hangs() {
     assert_eq!(take_by_topology(&quad, &avail, 14, &numa_fpo).unwrap().len(), 14);
     let avail = set("3-4,7,12,14,20,28,30-31,33,35,38,40,45-46,51-54,56,61,66,72-73");
     assert_eq!(take_by_topology(&multi, &avail, 22, &numa_fpo).unwrap().len(), 22);
+}
+
+#[test]
+fn distributed_falls_back_to_packed_for_a_count_not_in_whole_groups() {
+    // Upstream DD2: group size 2, one CPU requested.
+    let dual = named("dual-socket-ht");
+    let cpus =
+        take_by_topology_numa_distributed(&dual, &set("1-5,7-11"), 1, 2, CpuSortingStrategy::Packed, true).unwrap();
+    assert_eq!(cpus.to_string(), "2");
 }
 
 #[test]

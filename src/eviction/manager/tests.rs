@@ -325,3 +325,21 @@ fn admission_under_conditions() {
     assert_eq!(manager.admit(&request(false, false)), refused);
     assert_eq!(manager.admit(&request(true, true)), Admission::Admit);
 }
+
+#[test]
+fn hard_before_soft_when_both_passed_their_grace() {
+    // Spec case 88: random upstream; here the hard threshold (earlier in the list) wins.
+    let (pods, stats) = memory_pods();
+    for signal in [Signal::MemoryAvailable, Signal::NodeFsAvailable] {
+        let thresholds = vec![hard(signal, GI), soft(signal, 2 * GI, 1)];
+        let mut s = Scenario { manager: Manager::new(config(thresholds)), pods: pods.clone(), stats: stats.clone() };
+        let low = |available| {
+            let fs = FsStats { available_bytes: Some(available), capacity_bytes: Some(64 * GI), ..FsStats::default() };
+            let memory = MemoryStats { available_bytes: Some(available), working_set_bytes: Some(GI), time: None };
+            Observations::from_stats(&NodeStats { memory: Some(memory), node_fs: Some(fs), ..NodeStats::default() })
+        };
+        assert_eq!(s.step(0, low(1500 * MI)), None);
+        let act_on = s.manager.synchronize(at(2), &low(500 * MI)).unwrap().unwrap();
+        assert!(act_on.threshold.is_hard(), "{signal}");
+    }
+}

@@ -106,11 +106,14 @@ prop_compose! {
         logs in usage_strategy(),
         local_volumes in usage_strategy(),
         processes in prop::option::of(0u64..4),
+        fractional in prop::bool::weighted(0.05),
     ) -> (Pod, Option<PodStats>) {
+        // A request of a fraction of a byte ("500m") takes the exact wide-key path.
+        let extra = if fractional { "500m".parse().unwrap() } else { Quantity::ZERO };
         let pod = Pod {
             priority,
-            memory_request: Quantity::binary_si(memory_request.unwrap_or(0) << 20),
-            ephemeral_storage_request: Quantity::binary_si(ephemeral_request.unwrap_or(0) << 20),
+            memory_request: Quantity::binary_si(memory_request.unwrap_or(0) << 20).plus(extra),
+            ephemeral_storage_request: Quantity::binary_si(ephemeral_request.unwrap_or(0) << 20).plus(extra),
             ..Pod::default()
         };
         let stats = PodStats {
@@ -218,6 +221,21 @@ fn split_imagefs_ranks_by_priority_then_smallest_request() {
     let busy = Some(PodStats { rootfs: FsUsage { used_bytes: 1 << 40, inodes_used: 1 }, ..PodStats::default() });
     let split = FsLayout { dedicated_image_fs: true, split_container_fs: true };
     assert_eq!(fast_rank(Signal::ImageFsAvailable, split, &pods, &[busy; 3]), [2, 1, 0]);
+}
+
+#[test]
+fn fractional_requests_rank_exactly() {
+    // 1 byte over a 0.5-byte request exceeds it; the 2-byte pod exceeds its 1-byte request by less.
+    let pods = [
+        Pod { memory_request: "0.5".parse().unwrap(), ..Pod::new("half") },
+        Pod { memory_request: Quantity::binary_si(1), ..Pod::new("one") },
+    ];
+    let stats = [
+        Some(PodStats { memory_working_set_bytes: Some(1), ..PodStats::default() }),
+        Some(PodStats { memory_working_set_bytes: Some(2), ..PodStats::default() }),
+    ];
+    assert_eq!(fast_rank(Signal::MemoryAvailable, FsLayout::SINGLE, &pods, &stats), [1, 0]);
+    assert_eq!(reference_rank(Signal::MemoryAvailable, FsLayout::SINGLE, &pods, &stats), [1, 0]);
 }
 
 #[test]

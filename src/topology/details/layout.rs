@@ -118,6 +118,10 @@ struct LinkIndex {
     children: Rows,
 }
 
+/// Where each counter of [`Layout::counters`] starts: one counter per unit
+/// of each kind, then one per link of each relation.
+const SLOTS: usize = Unit::ALL.len() + Link::ALL.len();
+
 /// The dense numbering of one topology's CPU map.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Layout {
@@ -127,6 +131,11 @@ pub(crate) struct Layout {
     dense_of_id: Vec<u32>,
     units: [UnitIndex; 4],
     links: [LinkIndex; 6],
+    /// First counter of each unit kind, then of each relation.
+    offsets: [u32; SLOTS],
+    /// Dense CPU number → the counters it adds to, in [`Layout::offsets`] order.
+    slots: Vec<[u32; SLOTS]>,
+    counters: usize,
 }
 
 impl Layout {
@@ -161,7 +170,29 @@ impl Layout {
                 .collect();
             LinkIndex { of_cpu, children: Rows::from_sorted(parents.ids.len(), pairs.into_iter()) }
         });
-        Layout { cpu_ids, dense_of_id, units, links }
+        let sizes = Unit::ALL
+            .map(|unit| units[unit as usize].ids.len())
+            .into_iter()
+            .chain(Link::ALL.map(|link| links[link as usize].children.items.len()));
+        let mut offsets = [0u32; SLOTS];
+        let mut counters = 0;
+        for (offset, size) in offsets.iter_mut().zip(sizes) {
+            *offset = counters as u32;
+            counters += size;
+        }
+        let slots = (0..cpu_ids.len())
+            .map(|cpu| {
+                let mut slot = offsets;
+                for unit in Unit::ALL {
+                    slot[unit as usize] += units[unit as usize].of_cpu[cpu];
+                }
+                for link in Link::ALL {
+                    slot[Unit::ALL.len() + link as usize] += links[link as usize].of_cpu[cpu];
+                }
+                slot
+            })
+            .collect();
+        Layout { cpu_ids, dense_of_id, units, links, offsets, slots, counters }
     }
 
     /// The number of CPUs.
@@ -190,31 +221,49 @@ impl Layout {
         self.units[kind as usize].ids[unit as usize]
     }
 
-    /// The dense unit of `kind` that dense CPU `cpu` belongs to.
-    pub(crate) fn unit_of(&self, kind: Unit, cpu: u32) -> u32 {
-        self.units[kind as usize].of_cpu[cpu as usize]
-    }
-
     /// The dense CPUs of a unit, ascending.
     pub(crate) fn cpus_of(&self, kind: Unit, unit: u32) -> &[u32] {
         self.units[kind as usize].cpus.row(unit)
     }
 
-    /// The number of links of `link`.
-    pub(crate) fn num_links(&self, link: Link) -> usize {
-        self.links[link as usize].children.items.len()
+    /// How many counters a per-unit and per-link count of CPUs needs: one
+    /// per unit of each kind and one per link of each relation.
+    pub(crate) fn counters(&self) -> usize {
+        self.counters
     }
 
-    /// The link number of dense CPU `cpu` in relation `link`.
-    pub(crate) fn link_of(&self, link: Link, cpu: u32) -> u32 {
-        self.links[link as usize].of_cpu[cpu as usize]
+    /// The counter of unit `unit` of `kind`.
+    pub(crate) fn unit_counter(&self, kind: Unit, unit: u32) -> usize {
+        (self.offsets[kind as usize] + unit) as usize
     }
 
-    /// The children of `parent` in relation `link`, ascending, with their
-    /// link numbers.
-    pub(crate) fn children(&self, link: Link, parent: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+    /// The counter of every unit of `kind`, by dense unit number.
+    pub(crate) fn unit_counters(&self, kind: Unit) -> std::ops::Range<usize> {
+        let start = self.offsets[kind as usize] as usize;
+        start..start + self.num_units(kind)
+    }
+
+    /// The counters dense CPU `cpu` adds to, by [`Layout::slot_of_unit`] and
+    /// [`Layout::slot_of_link`].
+    pub(crate) fn counter_slots(&self, cpu: u32) -> &[u32; SLOTS] {
+        &self.slots[cpu as usize]
+    }
+
+    /// Where a unit kind's counter sits in [`Layout::counter_slots`].
+    pub(crate) const fn slot_of_unit(kind: Unit) -> usize {
+        kind as usize
+    }
+
+    /// Where a relation's counter sits in [`Layout::counter_slots`].
+    pub(crate) const fn slot_of_link(link: Link) -> usize {
+        Unit::ALL.len() + link as usize
+    }
+
+    /// The children of `parent` in relation `link`, ascending, each with the
+    /// counter of its link to `parent`.
+    pub(crate) fn children(&self, link: Link, parent: u32) -> impl Iterator<Item = (u32, usize)> + '_ {
         let rows = &self.links[link as usize].children;
-        let first = rows.start(parent);
-        rows.row(parent).iter().enumerate().map(move |(i, &child)| (child, first + i as u32))
+        let first = (self.offsets[Unit::ALL.len() + link as usize] + rows.start(parent)) as usize;
+        rows.row(parent).iter().enumerate().map(move |(i, &child)| (child, first + i))
     }
 }

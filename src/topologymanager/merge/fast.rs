@@ -21,12 +21,14 @@
 //!
 //! Phase 2 solves a problem that is exponential in the worst case (choose
 //! one mask per list so that their AND ranks best), and inputs of 64 nodes
-//! with many lists of thousands of unrelated masks reach that case. The
-//! search therefore counts the masks it examines and gives up with
-//! [`Error::MergeTooComplex`] after [`MAX_MERGE_STEPS`]: a merge either
-//! returns upstream's exact answer or refuses, it never runs unbounded.
+//! with many lists of thousands of unrelated masks reach that case. So the
+//! search is bounded: it counts the masks it examines and gives up after
+//! [`MAX_MERGE_STEPS`], and it searches at most [`MAX_MERGE_LISTS`] lists
+//! that offer a choice (one level of the search each). Beyond either bound
+//! the merge is refused with [`Error::MergeTooComplex`]: a merge returns
+//! upstream's exact answer or refuses, it never runs unbounded.
 
-use super::{MAX_MERGE_STEPS, MaskOrder, best_non_preferred_affinity_count, fallback, rank};
+use super::{MAX_MERGE_LISTS, MAX_MERGE_STEPS, MaskOrder, best_non_preferred_affinity_count, fallback, rank};
 use crate::topologymanager::bitmask::BitMask;
 use crate::topologymanager::{Error, TopologyHint};
 use rustc_hash::FxHashSet;
@@ -127,26 +129,50 @@ fn best_reachable(
     // machine), wide ones first so that good candidates turn up early.
     let mut choices: Vec<Vec<u64>> = Vec::with_capacity(lists.len());
     for hints in lists {
-        let mut masks: Vec<u64> =
-            hints.iter().map(|h| h.numa_node_affinity.map_or(default, |m| m.as_u64() & default)).collect();
-        masks.sort_unstable_by_key(|&m| (std::cmp::Reverse(m.count_ones()), m));
-        masks.dedup();
-        masks.retain(|&m| m != 0);
-        choices.push(masks);
+        // Sort keys: fewer unset bits first, then the mask.
+        let mut keyed: Vec<u128> = hints
+            .iter()
+            .map(|h| h.numa_node_affinity.map_or(default, |m| m.as_u64() & default))
+            .filter(|&m| m != 0)
+            .map(|m| u128::from(m.count_zeros()) << 64 | u128::from(m))
+            .collect();
+        keyed.sort_unstable();
+        keyed.dedup();
+        choices.push(keyed.into_iter().map(|k| k as u64).collect());
     }
     choices.sort_by_key(Vec::len);
     // With no lists the only permutation is preferred, so phase 1 answered.
     if default == 0 || choices.is_empty() || choices.iter().any(Vec::is_empty) {
         return Ok(None);
     }
-    let mut budget = Budget::new(lists);
+    // A list with one mask is in every AND: fold it into the start, so that
+    // only lists offering a choice become levels of the search.
+    let partial = choices.iter().filter(|masks| masks.len() == 1).fold(default, |partial, masks| partial & masks[0]);
+    choices.retain(|masks| masks.len() > 1);
+    if partial == 0 {
+        return Ok(None);
+    }
+    if choices.is_empty() {
+        return Ok(Some(partial));
+    }
+    let too_complex = || Error::MergeTooComplex {
+        lists: lists.len(),
+        longest: lists.iter().map(|hints| hints.len()).max().unwrap_or(0),
+        steps: MAX_MERGE_STEPS,
+    };
+    if choices.len() > MAX_MERGE_LISTS {
+        return Err(too_complex());
+    }
+    let mut steps = MAX_MERGE_STEPS;
     match order {
-        MaskOrder::Narrowest => Search::run(&choices, default, best_count, true, &mut budget),
+        MaskOrder::Narrowest => Search::run(&choices, partial, best_count, true, &mut steps).ok_or_else(too_complex),
         MaskOrder::Closest(_) => {
             // Find the best width, then rank every reachable mask of that
             // width by distance.
-            let Some(found) = Search::run(&choices, default, best_count, false, &mut budget)? else { return Ok(None) };
-            let group = reachable_of_width(&choices, default, found.count_ones(), &mut budget)?;
+            let found = Search::run(&choices, partial, best_count, false, &mut steps).ok_or_else(too_complex)?;
+            let Some(found) = found else { return Ok(None) };
+            let group =
+                reachable_of_width(&choices, partial, found.count_ones(), &mut steps).ok_or_else(too_complex)?;
             best_of_equal_width(group, order).map(Some)
         }
     }
@@ -168,31 +194,49 @@ struct Search<'a> {
     floor: (usize, u64),
     /// Per level, the partial ANDs already explored.
     seen: Vec<Seen>,
-    budget: &'a mut Budget,
+    /// Masks the search may still examine.
+    steps_left: u64,
+    /// Set when the search stopped for want of steps; its result is void.
+    out_of_steps: bool,
 }
 
 impl<'a> Search<'a> {
+    /// The best mask, or `None` (outer) when `steps` ran out first; the
+    /// steps used are taken from `steps`.
     fn run(
         choices: &'a [Vec<u64>],
         default: u64,
         best_count: usize,
         by_value: bool,
-        budget: &'a mut Budget,
-    ) -> Result<Option<u64>, Error> {
+        steps: &mut u64,
+    ) -> Option<Option<u64>> {
         let seen = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
-        let best_key = (usize::MAX, 0);
+        let (best_key, best_mask, floor, steps_left) = ((usize::MAX, 0), None, (0, 0), *steps);
         let mut search =
-            Search { choices, best_count, by_value, best_key, best_mask: None, floor: (0, 0), seen, budget };
+            Search { choices, best_count, by_value, best_key, best_mask, floor, seen, steps_left, out_of_steps: false };
         search.floor = search.bound(default);
-        search.descend(0, default)?;
-        Ok(search.best_mask)
+        search.start(default);
+        *steps = search.steps_left;
+        (!search.out_of_steps).then_some(search.best_mask)
     }
 
+    fn start(&mut self, default: u64) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has the POPCNT instruction, checked just above.
+            unsafe { self.descend_with_popcnt(0, default) };
+            return;
+        }
+        self.descend::<false>(0, default);
+    }
+
+    #[inline(always)]
     fn key(&self, mask: u64) -> (usize, u64) {
         (rank(mask.count_ones() as usize, self.best_count), if self.by_value { mask } else { 0 })
     }
 
     /// The smallest key of any non-empty mask within `partial`.
+    #[inline(always)]
     fn bound(&self, partial: u64) -> (usize, u64) {
         let width = partial.count_ones() as usize;
         let (rank, value) = if self.best_count == 0 {
@@ -207,6 +251,7 @@ impl<'a> Search<'a> {
 
     /// Whether some non-empty mask within `partial` has a smaller key than
     /// the best found so far.
+    #[inline(always)]
     fn can_improve(&self, partial: u64) -> bool {
         if self.best_key.0 > 0 && self.best_count > 0 && partial.count_ones() as usize >= self.best_count {
             // A mask of exactly the best count fits inside: rank 0.
@@ -215,11 +260,32 @@ impl<'a> Search<'a> {
         self.bound(partial) < self.best_key
     }
 
+    /// [`Search::descend`] compiled with the POPCNT instruction, which the
+    /// search spends most of its time on; the portable build counts bits
+    /// with a slower instruction sequence.
+    ///
+    /// # Safety
+    /// The CPU must support POPCNT.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "popcnt")]
+    unsafe fn descend_with_popcnt(&mut self, level: usize, partial: u64) -> bool {
+        self.descend::<true>(level, partial)
+    }
+
     /// Explores the ANDs of `partial` with one mask from each list from
-    /// `level` on; returns true once the floor is reached.
-    fn descend(&mut self, level: usize, partial: u64) -> Result<bool, Error> {
+    /// `level` on; returns true once the floor is reached or the steps run
+    /// out. `POPCNT` says whether to recurse through
+    /// [`Search::descend_with_popcnt`].
+    #[inline(always)]
+    fn descend<const POPCNT: bool>(&mut self, level: usize, partial: u64) -> bool {
         let choices = self.choices;
-        self.budget.spend(choices[level].len())?;
+        match self.steps_left.checked_sub(choices[level].len() as u64) {
+            Some(left) => self.steps_left = left,
+            None => {
+                self.out_of_steps = true;
+                return true;
+            }
+        }
         if level + 1 == choices.len() {
             for &mask in &choices[level] {
                 let merged = partial & mask;
@@ -231,34 +297,44 @@ impl<'a> Search<'a> {
                     }
                 }
             }
-            return Ok(self.best_key <= self.floor);
+            return self.best_key <= self.floor;
         }
         for &mask in &choices[level] {
             let child = partial & mask;
             if child == 0 || !self.can_improve(child) || !self.seen[level].insert(child) {
                 continue;
             }
-            if self.descend(level + 1, child)? {
-                return Ok(true);
+            #[cfg(target_arch = "x86_64")]
+            let reached_floor = if POPCNT {
+                // SAFETY: `POPCNT` is true only below `descend_with_popcnt`,
+                // which is entered only after checking the CPU.
+                unsafe { self.descend_with_popcnt(level + 1, child) }
+            } else {
+                self.descend::<false>(level + 1, child)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let reached_floor = self.descend::<false>(level + 1, child);
+            if reached_floor {
+                return true;
             }
         }
-        Ok(false)
+        false
     }
 }
 
 /// Every distinct non-empty AND of `default` with one mask per list that has
-/// exactly `width` nodes, ascending.
-fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32, budget: &mut Budget) -> Result<Vec<u64>, Error> {
+/// exactly `width` nodes, ascending; `None` when `steps` run out first.
+fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32, steps: &mut u64) -> Option<Vec<u64>> {
     struct Walk<'a> {
         choices: &'a [Vec<u64>],
         seen: Vec<Seen>,
         width: u32,
         out: Vec<u64>,
-        budget: &'a mut Budget,
+        steps: &'a mut u64,
     }
-    fn walk(w: &mut Walk, level: usize, partial: u64) -> Result<(), Error> {
+    fn walk(w: &mut Walk, level: usize, partial: u64) -> Option<()> {
         let (choices, width) = (w.choices, w.width);
-        w.budget.spend(choices[level].len())?;
+        *w.steps = w.steps.checked_sub(choices[level].len() as u64)?;
         for &mask in &choices[level] {
             let child = partial & mask;
             if child.count_ones() < width {
@@ -272,39 +348,15 @@ fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32, budget: &m
                 walk(w, level + 1, child)?;
             }
         }
-        Ok(())
+        Some(())
     }
     let seen = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
-    let mut w = Walk { choices, seen, width, out: Vec::new(), budget };
+    let mut w = Walk { choices, seen, width, out: Vec::new(), steps };
     walk(&mut w, 0, default)?;
     let mut out = w.out;
     out.sort_unstable();
     out.dedup();
-    Ok(out)
-}
-
-/// The masks phase 2 may still examine, shared by its searches.
-struct Budget {
-    left: u64,
-    lists: usize,
-    longest: usize,
-}
-
-impl Budget {
-    fn new(lists: &[&[TopologyHint]]) -> Self {
-        Budget { left: MAX_MERGE_STEPS, lists: lists.len(), longest: lists.iter().map(|l| l.len()).max().unwrap_or(0) }
-    }
-
-    /// Takes `steps` from the budget, or refuses the merge when it runs out.
-    fn spend(&mut self, steps: usize) -> Result<(), Error> {
-        match self.left.checked_sub(steps as u64) {
-            Some(left) => {
-                self.left = left;
-                Ok(())
-            }
-            None => Err(Error::MergeTooComplex { lists: self.lists, longest: self.longest, steps: MAX_MERGE_STEPS }),
-        }
-    }
+    Some(out)
 }
 
 /// The `count` lowest set bits of `mask`.

@@ -36,6 +36,16 @@ use super::{Error, NumaInfo, ProviderHints, TopologyHint};
 /// upstream could never walk either.
 pub const MAX_MERGE_STEPS: u64 = 1 << 24;
 
+/// How many hint lists that offer a choice (two or more distinct masks on
+/// the machine) the fast merge searches, one level of its search each;
+/// more are refused with [`Error::MergeTooComplex`].
+///
+/// A container has one list per provider and resource, a handful in
+/// practice. Upstream's cross product of more than 256 such lists has over
+/// 2^256 permutations; here the bound also keeps the depth of the search's
+/// recursion, and so its stack, small.
+pub const MAX_MERGE_LISTS: usize = 256;
+
 /// The dimension of a provider (or resource) without a preference.
 static NO_PREFERENCE: [TopologyHint; 1] = [TopologyHint::new(None, true)];
 /// The dimension of a resource that cannot be satisfied (an empty list).

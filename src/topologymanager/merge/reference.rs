@@ -70,7 +70,8 @@ fn for_each_permutation(lists: &[&[TopologyHint]], mut visit: impl FnMut(&[Topol
 
 /// Upstream's `mergePermutation`: the AND of `default` and every set mask;
 /// preferred when every hint is preferred and every set mask is the same raw
-/// mask.
+/// mask (the equal-mask rule of kubernetes PR #108052, Kubernetes 1.24;
+/// before it, `{0,1}` and `{0,2}` merged to a preferred `{0}`).
 pub(super) fn merge_permutation(default: BitMask, permutation: &[TopologyHint]) -> TopologyHint {
     let mut merged = default;
     let mut first: Option<BitMask> = None;
@@ -105,8 +106,8 @@ pub(super) struct HintMerger<'a> {
 }
 
 impl HintMerger<'_> {
-    /// Upstream's `HintMerger.compare`: the better of `current` and
-    /// `candidate`, branch for branch.
+    /// Upstream's `HintMerger.compare` (kubernetes PRs #108154 and #112914):
+    /// the better of `current` and `candidate`, branch for branch.
     pub(super) fn compare(&mut self, current: Option<TopologyHint>, candidate: TopologyHint) -> Option<TopologyHint> {
         let count = |h: &TopologyHint| h.numa_node_affinity.map_or(0, BitMask::count) as i64;
         // Empty merges never win.

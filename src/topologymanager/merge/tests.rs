@@ -145,6 +145,13 @@ fn short_distance_rows_fail_only_when_the_answer_needs_them() {
         assert_eq!(merger(alone, d, MaskOrder::Closest(&numa)).unwrap(), on(&[2], true));
         assert_eq!(merger(tie, d, MaskOrder::Narrowest).unwrap(), on(&[0], true));
     }
+    // Read by position, as Linux means the rows, every average is defined.
+    let by_position = numa.clone().with_distance_indexing(crate::topologymanager::DistanceIndexing::Position).unwrap();
+    let wide: &[&[TopologyHint]] = &[&[on(&[0], true), on(&[2], true)], &[on(&[0], true), on(&[2], true)]];
+    for merger in [reference::merge as Merger, fast::merge] {
+        assert_eq!(merger(tie, d, MaskOrder::Closest(&by_position)).unwrap(), on(&[0], true));
+        assert_eq!(merger(wide, d, MaskOrder::Closest(&by_position)).unwrap(), on(&[0], true));
+    }
 }
 
 #[test]

@@ -17,19 +17,55 @@ through cffi, so every answer is the library's answer::
 from .cpuset import MAX_CPU_ID, CPUSet
 from .errors import NodecoreError, Status
 from .eval import eval_case, eval_jsonl
+from .eviction import (
+    NodePIDs,
+    PodStats,
+    Signal,
+    Threshold,
+    eviction_thresholds,
+    node_pids,
+    pod_process_count,
+    pod_requests,
+    rank_pods,
+)
+from .groups import ContainerUser, resolve_groups
+from .hint import Hint
+from .pod import Container, Pod, QOSClass
+from .static_policy import StaticPolicy, take_cpus
 from .topology import CPUInfo, Topology
+from .topology_policy import MergeResult, TopologyPolicy, merge_hints
 from .version import ABI_VERSION, abi_version, library_version
 
 __all__ = [
     "ABI_VERSION",
     "CPUInfo",
     "CPUSet",
+    "Container",
+    "ContainerUser",
+    "Hint",
     "MAX_CPU_ID",
+    "MergeResult",
+    "NodePIDs",
     "NodecoreError",
+    "Pod",
+    "PodStats",
+    "QOSClass",
+    "Signal",
+    "StaticPolicy",
     "Status",
+    "Threshold",
     "Topology",
+    "TopologyPolicy",
     "abi_version",
     "eval_case",
     "eval_jsonl",
+    "eviction_thresholds",
     "library_version",
+    "merge_hints",
+    "node_pids",
+    "pod_process_count",
+    "pod_requests",
+    "rank_pods",
+    "resolve_groups",
+    "take_cpus",
 ]

@@ -1,7 +1,8 @@
 """CPU topologies: which core, socket, NUMA node and uncore cache each CPU is on."""
 
 import json
-from typing import NamedTuple, Union
+import os
+from typing import Dict, List, NamedTuple, Optional, Union
 
 from ._native import ffi, lib
 from .cpuset import CPUSet
@@ -22,7 +23,8 @@ class CPUInfo(NamedTuple):
 class Topology:
     """A machine's CPUs as the kubelet's CPU manager sees them.
 
-    Load one with :meth:`from_json` or :meth:`named`. It holds library memory:
+    Discover this machine's with :meth:`discover`, or load one with
+    :meth:`from_json` or :meth:`named`. It holds library memory:
     use it as a context manager or call :meth:`close`; a forgotten topology is
     freed when it is garbage-collected. A topology never changes, so it may be
     shared between threads.
@@ -31,7 +33,7 @@ class Topology:
     __slots__ = ("_ptr", "_counts")
 
     def __init__(self):
-        raise TypeError("use Topology.from_json(...) or Topology.named(...)")
+        raise TypeError("use Topology.discover(), Topology.from_json(...) or Topology.named(...)")
 
     @classmethod
     def from_json(cls, data: Union[str, bytes, dict, list]) -> "Topology":
@@ -50,6 +52,32 @@ class Topology:
         err = new_error_out()
         check(lib.nodecore_topology_from_json(data, len(data), out, err), err)
         return cls._wrap(out[0])
+
+    @classmethod
+    def discover(cls, root: Optional[str] = None) -> "Topology":
+        """This machine's CPU topology, read from sysfs exactly as the kubelet
+        builds it through cadvisor; ``root`` is another machine's root
+        directory (its sysfs at ``root/sys``).
+
+        Raises NodecoreError of kind ``discovery`` when sysfs cannot be read
+        or shows no CPU topology.
+        """
+        data = os.fspath(root).encode() if root is not None else b""
+        out = ffi.new("nodecore_topology **")
+        err = new_error_out()
+        check(lib.nodecore_topology_discover(data, len(data), out, err), err)
+        return cls._wrap(out[0])
+
+    @staticmethod
+    def numa_distances(root: Optional[str] = None) -> Dict[int, List[int]]:
+        """This machine's NUMA distances (or those below ``root``): each node
+        id's row, in the order of its sysfs ``distance`` file; ``{}`` without
+        NUMA directories, as the kubelet then has none either."""
+        data = os.fspath(root).encode() if root is not None else b""
+        out = ffi.new("char **")
+        err = new_error_out()
+        check(lib.nodecore_topology_numa_distances(data, len(data), out, err), err)
+        return {int(node): row for node, row in json.loads(_take_string(out[0])).items()}
 
     @classmethod
     def named(cls, name: str) -> "Topology":
