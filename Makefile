@@ -41,7 +41,7 @@ C_FLAGS := -std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --suppressions=tests/c/valgrind.supp \
 	--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
 VECTORS := $(sort $(wildcard tests/vectors/*.jsonl))
-C_TESTS := $(sort $(wildcard tests/c/*.c))
+C_TESTS := $(filter-out tests/c/hostile_%.c,$(sort $(wildcard tests/c/*.c)))
 
 ffi-lib:
 	$(CARGO) build --release -p nodecore-ffi
@@ -105,11 +105,14 @@ c-hostile: ffi-lib
 GO_ENV = CGO_CFLAGS="-O2 -g -DNODECORE_HEADER_CKSUM=$$(cksum < $(CURDIR)/include/nodecore.h | cut -d' ' -f1)"
 
 # Tests run twice: as users build, and with GC forced before every handle use
-# (tag nodecore_debug) and GOGC=1, to catch a missing runtime.KeepAlive.
+# (tag nodecore_debug) and GOGC=1, to catch a missing runtime.KeepAlive; the
+# concurrency and hostile-input tests run a third time under the race
+# detector.
 go-test: ffi-lib
 	cd bindings/go && $(GO_ENV) $(GO) vet ./...
 	cd bindings/go && $(GO_ENV) GODEBUG=cgocheck=1 $(GO) test -count=1 ./...
 	cd bindings/go && $(GO_ENV) GODEBUG=cgocheck=1 GOGC=1 $(GO) test -count=1 -tags nodecore_debug ./...
+	cd bindings/go && $(GO_ENV) GODEBUG=cgocheck=1 $(GO) test -race -count=1 -run 'Concurrency|Hostile' ./...
 
 go-bench: ffi-lib
 	cd bindings/go && $(GO_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
@@ -131,6 +134,8 @@ FUZZ := $(CARGO) $(FUZZ_TOOLCHAIN) fuzz
 fuzz:
 	@$(FUZZ) --version >/dev/null 2>&1 || \
 		{ echo "need cargo-fuzz: cargo install --locked cargo-fuzz@0.13.2"; exit 1; }
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy --quiet --manifest-path fuzz/Cargo.toml --bins -- -D warnings
 	$(PYTHON) fuzz/seed.py tests/vectors fuzz/corpus
 	$(FUZZ) build -s $(FUZZ_SANITIZER)
 	@mkdir -p target/fuzz-logs
