@@ -26,7 +26,6 @@ use std::fmt;
 use std::str::FromStr;
 
 pub(crate) use eval::eval;
-pub(crate) use parse::go_quote;
 pub use parse::{ParseError, ParseErrorReason};
 
 /// The largest CPU id a [`CpuSet`] holds: Linux's largest `NR_CPUS` is 8192.

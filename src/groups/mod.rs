@@ -52,7 +52,6 @@ mod crio;
 mod error;
 mod eval;
 mod files;
-mod go;
 mod kubelet;
 mod rootfs;
 mod userdb;
