@@ -1,3 +1,4 @@
+use crate::cgroups;
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -19,6 +20,21 @@ impl Error {
         match self {
             Error::Io { .. } => "io",
             Error::InvalidFile { .. } => "invalid-file",
+        }
+    }
+}
+
+/// The errors of the cgroup files read through [`cgroups::files`]: failed
+/// reads and writes stay I/O errors, values that do not parse are invalid
+/// files.
+impl From<cgroups::Error> for Error {
+    fn from(err: cgroups::Error) -> Self {
+        match err {
+            cgroups::Error::Io { path, source, .. } => Error::Io { path, source },
+            cgroups::Error::Parse { path, value, reason } => {
+                Error::InvalidFile { path, reason: format!("{reason}, found {value:?}") }
+            }
+            other => Error::InvalidFile { path: PathBuf::new(), reason: other.to_string() },
         }
     }
 }

@@ -19,7 +19,6 @@
 //! # Ok::<(), nodecore::pids::Error>(())
 //! ```
 
-pub(crate) mod cgroupfs;
 mod error;
 mod node;
 mod pod;
