@@ -3,6 +3,7 @@
 mod cpu_assignment;
 mod error;
 mod eval;
+mod hint_provider;
 mod pod;
 mod policy_options;
 mod policy_static;
@@ -14,6 +15,7 @@ pub use cpu_assignment::{
 };
 pub use error::{Error, SmtAlignmentError};
 pub(crate) use eval::eval;
+pub use hint_provider::StaticPolicyHintProvider;
 pub use pod::{Container, Pod, QosClass, UnknownQosClass};
 pub use policy_options::{
     ALIGN_BY_SOCKET, DISTRIBUTE_CPUS_ACROSS_CORES, DISTRIBUTE_CPUS_ACROSS_NUMA, FULL_PCPUS_ONLY, Maturity,

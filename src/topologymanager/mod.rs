@@ -57,4 +57,4 @@ pub use options::{
     TopologyManagerOptions,
 };
 pub use policy::{MergeOutcome, Policy, PolicyName};
-pub use scope::{AdmissionError, HintProvider, Pod, ScopeName};
+pub use scope::{AdmissionError, ContainerAdmission, HintProvider, Pod, ScopeName};
