@@ -10,10 +10,8 @@ use super::files::{CachedFiles, EtcFile};
 use super::kubelet::cri_supplemental_groups;
 use super::userdb::{find_groups, find_user};
 use super::{ContainerUser, Error, MAX_ID, Options, RangeCheck, Runtime, SecurityContext, SupplementalGroupsPolicy};
-use crate::golang::{
-    self,
-    strconv::{self, IntError},
-};
+use crate::golang;
+use crate::golang::strconv::{self, IntError};
 use std::collections::BTreeSet;
 
 pub(crate) fn resolve(

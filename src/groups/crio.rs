@@ -9,10 +9,8 @@ use super::files::{CachedFiles, EtcFile};
 use super::kubelet::cri_supplemental_groups;
 use super::userdb::{ParserVersion, find_groups, find_user};
 use super::{ContainerUser, Error, MAX_ID, Options, RangeCheck, Runtime, SecurityContext, SupplementalGroupsPolicy};
-use crate::golang::{
-    self,
-    strconv::{self, IntError},
-};
+use crate::golang;
+use crate::golang::strconv::{self, IntError};
 
 pub(crate) fn resolve(
     user: &str,

@@ -48,7 +48,7 @@ mod policy;
 mod scope;
 
 pub use error::Error;
-pub(crate) use eval::eval;
+pub(crate) use eval::{affinity, eval, hint_json};
 pub use hint::{ProviderHints, TopologyHint};
 pub use manager::{TopologyManager, TopologyManagerConfig};
 pub use numa_info::{DistanceIndexing, NumaInfo};

@@ -5,6 +5,7 @@
 //! [`Node`] and [`Node::admit`] are shared with the preview of
 //! `nodecore report`.
 
+use super::input;
 use super::style::{self, Section};
 use super::topology::Machine;
 use nodecore::cpumanager::state::State;
@@ -95,6 +96,13 @@ pub struct CpuManagerConfig {
     pub alpha_options: bool,
 }
 
+impl CpuManagerConfig {
+    /// Default options and gates, with `reserved`.
+    pub fn new(reserved: Reserved) -> Self {
+        CpuManagerConfig { options: BTreeMap::new(), reserved, alpha_options: false }
+    }
+}
+
 pub enum Reserved {
     Cpus(CpuSet),
     Count(usize),
@@ -106,6 +114,18 @@ pub struct TopologyManagerSettings {
     pub scope: String,
     pub options: BTreeMap<String, String>,
     pub alpha_options: bool,
+}
+
+impl TopologyManagerSettings {
+    /// `policy` in `scope`, with default options and gates.
+    pub fn new(policy: &str, scope: &str) -> Self {
+        TopologyManagerSettings {
+            policy: policy.to_owned(),
+            scope: scope.to_owned(),
+            options: BTreeMap::new(),
+            alpha_options: false,
+        }
+    }
 }
 
 /// A machine as the kubelet's CPU manager (static policy, empty state) and
@@ -309,13 +329,12 @@ fn describe_milli(milli: u64) -> String {
 }
 
 pub fn run(args: Args) -> io::Result<ExitCode> {
-    let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
     let machine = match &args.topology {
         Some(from) => Machine::load(from),
         None => Machine::discover(false),
     }
-    .map_err(invalid)?;
-    let pod = build_pod(&args.requests, args.qos).map_err(invalid)?;
+    .map_err(input::invalid)?;
+    let pod = build_pod(&args.requests, args.qos).map_err(input::invalid)?;
     let cpu = CpuManagerConfig {
         options: args.options.into_iter().collect(),
         reserved: match args.reserved {
@@ -330,7 +349,7 @@ pub fn run(args: Args) -> io::Result<ExitCode> {
         options: args.topology_manager_options.into_iter().collect(),
         alpha_options: args.alpha_options,
     };
-    let mut node = Node::new(&machine, &cpu, &tm).map_err(invalid)?;
+    let mut node = Node::new(&machine, &cpu, &tm).map_err(input::invalid)?;
     let outcomes = node.admit(&pod);
     let admitted = outcomes.iter().all(|outcome| outcome.result.is_ok());
     let shared = node.state.get_default_cpu_set();
@@ -394,14 +413,8 @@ mod tests {
 
     fn node(name: &str, policy: &str, reserved: Reserved) -> Node {
         let machine = Machine::load(name).unwrap();
-        let cpu = CpuManagerConfig { options: BTreeMap::new(), reserved, alpha_options: false };
-        let tm = TopologyManagerSettings {
-            policy: policy.to_owned(),
-            scope: "container".to_owned(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
-        Node::new(&machine, &cpu, &tm).unwrap()
+        Node::new(&machine, &CpuManagerConfig::new(reserved), &TopologyManagerSettings::new(policy, "container"))
+            .unwrap()
     }
 
     #[test]
@@ -457,14 +470,8 @@ mod tests {
     #[test]
     fn the_pod_scope_merges_once_for_the_whole_pod() {
         let machine = Machine::load("dual-socket-ht").unwrap();
-        let cpu = CpuManagerConfig { options: BTreeMap::new(), reserved: Reserved::Count(1), alpha_options: false };
-        let tm = TopologyManagerSettings {
-            policy: "restricted".into(),
-            scope: "pod".into(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
-        let mut node = Node::new(&machine, &cpu, &tm).unwrap();
+        let cpu = CpuManagerConfig::new(Reserved::Count(1));
+        let mut node = Node::new(&machine, &cpu, &TopologyManagerSettings::new("restricted", "pod")).unwrap();
         // Six CPUs together fit only NUMA node 1 (node 0 lost CPU 0 to the reservation).
         let outcomes = node.admit(&build_pod(&["a=3".into(), "b=3".into()], QosClass::Guaranteed).unwrap());
         let node1: CpuSet = "1,3,5,7,9,11".parse().unwrap();
@@ -480,16 +487,9 @@ mod tests {
         let machine = Machine::load("single-socket-ht").unwrap();
         let cpu = CpuManagerConfig {
             options: [("full-pcpus-only".to_owned(), "true".to_owned())].into(),
-            reserved: Reserved::Count(1),
-            alpha_options: false,
+            ..CpuManagerConfig::new(Reserved::Count(1))
         };
-        let tm = TopologyManagerSettings {
-            policy: "none".into(),
-            scope: "container".into(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
-        let mut node = Node::new(&machine, &cpu, &tm).unwrap();
+        let mut node = Node::new(&machine, &cpu, &TopologyManagerSettings::new("none", "container")).unwrap();
         let outcomes = node.admit(&build_pod(&["3".into()], QosClass::Guaranteed).unwrap());
         assert_eq!(outcomes[0].result.as_ref().unwrap_err().reason, "SMTAlignmentError");
     }
@@ -497,13 +497,8 @@ mod tests {
     #[test]
     fn configuration_errors_name_the_manager() {
         let machine = Machine::load("single-socket-ht").unwrap();
-        let cpu = CpuManagerConfig { options: BTreeMap::new(), reserved: Reserved::Count(0), alpha_options: false };
-        let tm = TopologyManagerSettings {
-            policy: "none".into(),
-            scope: "container".into(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
+        let cpu = CpuManagerConfig::new(Reserved::Count(0));
+        let tm = TopologyManagerSettings::new("none", "container");
         assert!(Node::new(&machine, &cpu, &tm).err().unwrap().ends_with("to be greater than zero"));
         let tm = TopologyManagerSettings { policy: "fastest".into(), ..tm };
         let cpu = CpuManagerConfig { reserved: Reserved::Count(1), ..cpu };
