@@ -28,13 +28,31 @@ pub struct ParseError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseErrorReason {
     /// A number is not an optionally signed decimal integer.
-    InvalidSyntax { piece: String },
+    InvalidSyntax {
+        /// The number's text.
+        piece: String,
+    },
     /// A number does not fit a 64-bit signed integer.
-    OutOfRange { piece: String },
+    OutOfRange {
+        /// The number's text.
+        piece: String,
+    },
     /// A range `a-b` with `a > b`.
-    InvalidRange { piece: String, start: i64, end: i64 },
+    InvalidRange {
+        /// The range's text.
+        piece: String,
+        /// Its first number.
+        start: i64,
+        /// Its last number.
+        end: i64,
+    },
     /// A CPU id above [`MAX_CPU_ID`].
-    IdTooLarge { piece: String, id: i64 },
+    IdTooLarge {
+        /// The comma-separated piece holding it.
+        piece: String,
+        /// The id.
+        id: i64,
+    },
 }
 
 impl fmt::Display for ParseErrorReason {

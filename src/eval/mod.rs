@@ -7,6 +7,11 @@
 //! `{"id", "output"}` or `{"id", "error": {"kind", "message"}}`. The kinds and
 //! their shapes are listed in `tests/vectors/README.md`.
 //!
+//! This module mirrors no upstream file: it is nodecore's own dispatch from a
+//! case kind (`cpuset.parse`, `cpu.take`, `topology.merge`, `eviction.rank`,
+//! `groups.resolve`, ...) to the module that answers it, each answer taken
+//! from upstream code.
+//!
 //! ```
 //! use serde_json::json;
 //!

@@ -13,6 +13,11 @@
 //! | kill grace | `immediateEvictionGracePeriodSeconds`, pod workers | [`eviction_grace_period_override`], [`effective_grace_period`] |
 //! | this node | the summary provider | [`NodeObserver`] |
 //!
+//! The upstream files are `pkg/kubelet/eviction/` (`eviction_manager.go`,
+//! `helpers.go`, `defaults_linux.go`) and `pkg/kubelet/apis/config` for the
+//! flags; the Go parsing they rely on (percentages as `ParseFloat(s, 32)`,
+//! grace periods as `time.ParseDuration`) is reproduced exactly.
+//!
 //! Upstream quirks are kept on purpose, each where it happens: percentages
 //! in `f32` ([`threshold_quantity`]), `"0%"`/`"100%"` dropped, memory
 //! thresholds acted on in reverse order ([`by_eviction_priority`]), the

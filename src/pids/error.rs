@@ -8,10 +8,20 @@ use thiserror::Error;
 pub enum Error {
     /// A file could not be read or written.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A file did not hold what the kernel writes there.
     #[error("{path}: {reason}")]
-    InvalidFile { path: PathBuf, reason: String },
+    InvalidFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl Error {
