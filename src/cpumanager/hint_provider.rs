@@ -72,12 +72,11 @@ impl StaticPolicyHintProvider {
 
     /// The hints, or the "cannot be satisfied" answer when they cannot be
     /// computed (NUMA node ids a hint cannot hold; upstream crashes there),
-    /// with the error kept for the allocation to report.
+    /// with the error kept for the allocation that follows to report. Each
+    /// call replaces what the previous one kept.
     fn hints_or_remember(&self, hints: Result<ProviderHints, Error>) -> ProviderHints {
-        hints.unwrap_or_else(|err| {
-            *self.hint_error.lock() = Some(err);
-            ProviderHints::from([(super::RESOURCE_CPU.to_owned(), Some(Vec::new()))])
-        })
+        *self.hint_error.lock() = hints.as_ref().err().cloned();
+        hints.unwrap_or_else(|_| ProviderHints::from([(super::RESOURCE_CPU.to_owned(), Some(Vec::new()))]))
     }
 }
 
@@ -232,6 +231,25 @@ mod tests {
         assert_eq!(admissions[0].hint, None);
         assert_eq!(admissions[0].result, Ok(()));
         assert_eq!(cpus(&state, "app"), "2,8");
+    }
+
+    #[test]
+    fn hints_that_cannot_be_computed_refuse_the_pod_at_allocation() {
+        // NUMA node 64 cannot be in a hint: the topology manager is told
+        // only of node 0 (policy best-effort), the CPU topology has both.
+        let rows = [(0, 0), (1, 64)]
+            .map(|(cpu, numa)| (cpu, crate::topology::CpuInfo { core: cpu, socket: 0, numa, uncore: 0 }));
+        let topology = crate::topology::CpuTopology::from_cpus(rows).unwrap();
+        let static_policy =
+            StaticPolicy::new(topology, 1, &"0".parse().unwrap(), Default::default(), "best-effort").unwrap();
+        let state = Arc::new(State::new_memory());
+        static_policy.start(&state).unwrap();
+        let config = TopologyManagerConfig { policy: "best-effort".into(), ..Default::default() };
+        let mut manager = TopologyManager::new(&config, &[0], &BTreeMap::new()).unwrap();
+        manager.add_hint_provider(Box::new(StaticPolicyHintProvider::new(Arc::new(static_policy), state.clone())));
+        let refusal = manager.admit(&guaranteed(&[("app", 1000)])).unwrap_err();
+        assert_eq!(refusal.reason, "UnexpectedAdmissionError");
+        assert_eq!(cpus(&state, "app"), "", "nothing is allocated");
     }
 
     #[test]
