@@ -19,6 +19,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --features hwloc -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --quiet
 
 # Property tests draw from a fixed seed, so a CI run is reproducible; run
 # with another PROPTEST_RNG_SEED (proptest's variable) to explore further.
