@@ -1,6 +1,6 @@
 //! The CPU set: an ordered set of logical CPU ids with the Linux list format.
 //!
-//! This is the kubelet's `k8s.io/utils/cpuset` type. Text in the Linux list
+//! This is the kubelet's `k8s.io/utils/cpuset` type (`cpuset/cpuset.go`). Text in the Linux list
 //! format (`"0-3,8,10-11"`, as in `/sys/devices/system/cpu/online` or
 //! `cpuset.cpus`) parses exactly as upstream's `cpuset.Parse` does, with the
 //! same error messages, and formats to the same canonical string.
@@ -26,7 +26,6 @@ use std::fmt;
 use std::str::FromStr;
 
 pub(crate) use eval::eval;
-pub(crate) use parse::go_quote;
 pub use parse::{ParseError, ParseErrorReason};
 
 /// The largest CPU id a [`CpuSet`] holds: Linux's largest `NR_CPUS` is 8192.
