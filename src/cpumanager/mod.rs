@@ -47,7 +47,8 @@ pub mod state;
 mod topology_hints;
 
 pub use cpu_assignment::{
-    CpuSortingStrategy, take_by_topology, take_by_topology_numa_distributed, take_by_topology_numa_packed,
+    CpuSortingStrategy, MAX_DISTRIBUTE_STEPS, take_by_topology, take_by_topology_numa_distributed,
+    take_by_topology_numa_packed,
 };
 pub use error::{Error, SmtAlignmentError};
 pub(crate) use eval::eval;
@@ -59,4 +60,4 @@ pub use policy_options::{
     StaticPolicyOptions,
 };
 pub use policy_static::{InvalidStateError, POLICY_STATIC, RESOURCE_CPU, ReservedCpusError, StaticPolicy};
-pub use topology_hints::{generate_cpu_topology_hints, is_hint_socket_aligned};
+pub use topology_hints::{MAX_HINT_NUMA_NODES, generate_cpu_topology_hints, is_hint_socket_aligned};

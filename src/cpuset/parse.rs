@@ -93,7 +93,7 @@ pub(super) fn parse(text: &str) -> Result<CpuSet, ParseError> {
         if end > MAX_CPU_ID as i64 {
             return Err(fail(ParseErrorReason::IdTooLarge { piece: piece.to_owned(), id: end }));
         }
-        set.extend(start as usize..=end as usize);
+        set.insert_range(start as usize, end as usize);
     }
     Ok(set)
 }

@@ -11,6 +11,7 @@ use super::userdb::{ParserVersion, find_groups, find_user};
 use super::{ContainerUser, Error, MAX_ID, Options, RangeCheck, Runtime, SecurityContext, SupplementalGroupsPolicy};
 use crate::golang;
 use crate::golang::strconv::{self, IntError};
+use std::collections::HashSet;
 
 pub(crate) fn resolve(
     user: &str,
@@ -26,8 +27,11 @@ pub(crate) fn resolve(
         SupplementalGroupsPolicy::Merge => exec.sgids,
         SupplementalGroupsPolicy::Strict => Vec::new(),
     };
+    // CRI-O scans the list for each gid; a set keeps that linear for an
+    // image whose /etc/group lists the user in hundreds of thousands of groups.
+    let mut seen = HashSet::from([gid]);
     for gid in image_groups.into_iter().map(golang::uint32).chain(cri_supplemental_groups(sc)) {
-        if !groups.contains(&gid) {
+        if seen.insert(gid) {
             groups.push(gid);
         }
     }

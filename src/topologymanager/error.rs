@@ -80,6 +80,24 @@ pub enum Error {
     /// A scope name other than container and pod.
     #[error("unknown scope: \"{0}\"")]
     UnknownScope(String),
+    /// The merge's search for the best non-preferred hint would examine more
+    /// than [`MAX_MERGE_STEPS`](crate::topologymanager::MAX_MERGE_STEPS)
+    /// masks, or search more than
+    /// [`MAX_MERGE_LISTS`](crate::topologymanager::MAX_MERGE_LISTS) lists.
+    /// Upstream would walk the cross product of the lists and never finish
+    /// either.
+    #[error(
+        "the hint merge was refused: {lists} hint lists of up to {longest} hints have more combinations than \
+         the search examines ({steps} masks)"
+    )]
+    MergeTooComplex {
+        /// The number of hint lists merged.
+        lists: usize,
+        /// The length of the longest list.
+        longest: usize,
+        /// The budget that ran out.
+        steps: u64,
+    },
 }
 
 impl Error {
@@ -96,6 +114,7 @@ impl Error {
             Error::TooManyNumaNodes { .. } => "too-many-numa-nodes",
             Error::UnknownPolicy(_) => "unknown-policy",
             Error::UnknownScope(_) => "unknown-scope",
+            Error::MergeTooComplex { .. } => "merge-too-complex",
         }
     }
 }

@@ -56,6 +56,7 @@ pub use error::Error;
 pub(crate) use eval::{affinity, eval, hint_json};
 pub use hint::{ProviderHints, TopologyHint};
 pub use manager::{TopologyManager, TopologyManagerConfig};
+pub use merge::{MAX_MERGE_LISTS, MAX_MERGE_STEPS};
 pub use numa_info::{DistanceIndexing, NumaInfo};
 pub use options::{
     DEFAULT_MAX_ALLOWABLE_NUMA_NODES, MAX_ALLOWABLE_NUMA_NODES, OptionGates, PREFER_CLOSEST_NUMA_NODES,
