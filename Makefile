@@ -10,10 +10,10 @@ GO ?= go
 PYTHON ?= python3
 CC ?= cc
 
-.PHONY: test report rust-test hwloc-test lint ffi-lib header header-check static-libs-check c-test go-test go-bench python-test
+.PHONY: test report rust-test hwloc-test lint ffi-lib header header-check static-libs-check c-test c-hostile go-test go-bench python-test fuzz
 .PHONY: conformance-test conformance-full bench-compare
 
-test: lint rust-test hwloc-test header-check c-test go-test python-test conformance-test
+test: lint rust-test hwloc-test header-check c-test c-hostile go-test python-test conformance-test fuzz
 
 report:
 	$(CARGO) run --release --quiet -- report
@@ -22,9 +22,13 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --features hwloc -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --quiet
 
+# Property tests draw from a fixed seed, so a CI run is reproducible; run
+# with another PROPTEST_RNG_SEED (proptest's variable) to explore further.
+PROPTEST_RNG_SEED ?= 1031
 rust-test:
-	$(CARGO) test --workspace
+	PROPTEST_RNG_SEED=$(PROPTEST_RNG_SEED) $(CARGO) test --workspace
 
 # Topology discovery through hwloc (needs libhwloc-dev libudev-dev pkg-config).
 hwloc-test:
@@ -44,7 +48,7 @@ C_FLAGS := -std=c11 -Wall -Wextra -Werror -pedantic -g -Iinclude
 VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full --suppressions=tests/c/valgrind.supp \
 	--show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible
 VECTORS := $(sort $(wildcard tests/vectors/*.jsonl))
-C_TESTS := $(sort $(wildcard tests/c/*.c))
+C_TESTS := $(filter-out tests/c/hostile_%.c,$(sort $(wildcard tests/c/*.c)))
 
 ffi-lib:
 	$(CARGO) build --release -p nodecore-ffi
@@ -85,6 +89,21 @@ c-test: static-libs-check ffi-lib
 	$(VALGRIND) target/c/test_static $(VECTORS)
 	$(VALGRIND) target/c/test_shared $(VECTORS)
 
+# Hostile callers (tests/c/hostile_abi.c): under valgrind against both
+# libraries, and built with AddressSanitizer and UBSan.
+C_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+c-hostile: ffi-lib
+	@mkdir -p target/c
+	$(CC) $(C_FLAGS) tests/c/hostile_abi.c $(LIB_DIR)/libnodecore.a $(NATIVE_STATIC_LIBS) -o target/c/hostile_static
+	$(CC) $(C_FLAGS) tests/c/hostile_abi.c -L$(LIB_DIR) -lnodecore -Wl,-rpath,$(CURDIR)/$(LIB_DIR) \
+		-o target/c/hostile_shared
+	$(CC) $(C_FLAGS) $(C_SANITIZE) tests/c/hostile_abi.c $(LIB_DIR)/libnodecore.a $(NATIVE_STATIC_LIBS) \
+		-o target/c/hostile_asan
+	$(VALGRIND) target/c/hostile_static
+	$(VALGRIND) target/c/hostile_shared
+	ASAN_OPTIONS=detect_leaks=1 target/c/hostile_asan
+
 # --- Go --------------------------------------------------------------------
 
 # Go's build cache keys a cgo package on its own files and flags, not on the
@@ -93,14 +112,47 @@ c-test: static-libs-check ffi-lib
 GO_ENV = CGO_CFLAGS="-O2 -g -DNODECORE_HEADER_CKSUM=$$(cksum < $(CURDIR)/include/nodecore.h | cut -d' ' -f1)"
 
 # Tests run twice: as users build, and with GC forced before every handle use
-# (tag nodecore_debug) and GOGC=1, to catch a missing runtime.KeepAlive.
+# (tag nodecore_debug) and GOGC=1, to catch a missing runtime.KeepAlive; the
+# concurrency and hostile-input tests run a third time under the race
+# detector.
 go-test: ffi-lib
 	cd bindings/go && $(GO_ENV) $(GO) vet ./...
 	cd bindings/go && $(GO_ENV) GODEBUG=cgocheck=1 $(GO) test -count=1 ./...
 	cd bindings/go && $(GO_ENV) GODEBUG=cgocheck=1 GOGC=1 $(GO) test -count=1 -tags nodecore_debug ./...
+	cd bindings/go && $(GO_ENV) GODEBUG=cgocheck=1 $(GO) test -race -count=1 -run 'Concurrency|Hostile' ./...
 
 go-bench: ffi-lib
 	cd bindings/go && $(GO_ENV) $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# --- Fuzzing ---------------------------------------------------------------
+
+# Every target (fuzz/fuzz_targets) runs FUZZ_SECONDS from seeds made from the
+# case files; a panic, an input taking over 10 s or 2 GiB of memory fails.
+# Stable Rust without a sanitizer (-s none): it needs only the stable
+# toolchain and cargo-fuzz from crates.io. The C test's valgrind and ASan
+# runs cover the unsafe ABI code; with nightly installed, ASan over the Rust
+# code too: make fuzz FUZZ_TOOLCHAIN=+nightly FUZZ_SANITIZER=address
+FUZZ_TARGETS := cpuset_parse topology_json etc_files eviction_thresholds checkpoint ffi_eval
+FUZZ_SECONDS ?= 60
+FUZZ_TOOLCHAIN ?=
+FUZZ_SANITIZER ?= none
+FUZZ := $(CARGO) $(FUZZ_TOOLCHAIN) fuzz
+
+fuzz:
+	@$(FUZZ) --version >/dev/null 2>&1 || \
+		{ echo "need cargo-fuzz: cargo install --locked cargo-fuzz@0.13.2"; exit 1; }
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy --quiet --manifest-path fuzz/Cargo.toml --bins -- -D warnings
+	$(PYTHON) fuzz/seed.py tests/vectors fuzz/corpus
+	$(FUZZ) build -s $(FUZZ_SANITIZER)
+	@mkdir -p target/fuzz-logs
+	@for target in $(FUZZ_TARGETS); do \
+		log=target/fuzz-logs/$$target.log; \
+		$(FUZZ) run -s $(FUZZ_SANITIZER) $$target fuzz/corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) \
+			-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >$$log 2>&1 || \
+			{ tail -n 60 $$log; echo "fuzz target $$target failed; the input is in fuzz/artifacts/$$target"; exit 1; }; \
+		echo "fuzz $$target: $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) executions in $(FUZZ_SECONDS) s"; \
+	done
 
 # --- Python ----------------------------------------------------------------
 

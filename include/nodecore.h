@@ -186,6 +186,11 @@ enum nodecore_status
    */
   NODECORE_STATUS_IO = 311,
   /**
+   * `distribute-cpus-across-numa` gave up: the request has more
+   * combinations of NUMA nodes than its search examines.
+   */
+  NODECORE_STATUS_ALLOCATION_TOO_COMPLEX = 312,
+  /**
    * A topology-manager option needs NUMA distances the input lacks.
    */
   NODECORE_STATUS_MISSING_DISTANCES = 400,
@@ -205,6 +210,11 @@ enum nodecore_status
    * A topology-manager scope name the kubelet does not know.
    */
   NODECORE_STATUS_UNKNOWN_SCOPE = 404,
+  /**
+   * The hint merge gave up: the hint lists have more combinations than
+   * its search examines.
+   */
+  NODECORE_STATUS_MERGE_TOO_COMPLEX = 405,
   /**
    * A cgroup name that is not valid for its driver.
    */

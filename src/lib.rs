@@ -25,6 +25,7 @@ pub mod cpumanager;
 pub mod cpuset;
 pub mod eval;
 pub mod eviction;
+mod golang;
 pub mod groups;
 pub mod pids;
 pub mod topology;

@@ -91,6 +91,9 @@ pub enum nodecore_status {
     /// A file or directory could not be read or written; the message names
     /// the path and the operating system's error.
     Io = 311,
+    /// `distribute-cpus-across-numa` gave up: the request has more
+    /// combinations of NUMA nodes than its search examines.
+    AllocationTooComplex = 312,
     /// A topology-manager option needs NUMA distances the input lacks.
     MissingDistances = 400,
     /// More NUMA nodes than the topology manager allows.
@@ -101,6 +104,9 @@ pub enum nodecore_status {
     NumaNodeOutOfRange = 403,
     /// A topology-manager scope name the kubelet does not know.
     UnknownScope = 404,
+    /// The hint merge gave up: the hint lists have more combinations than
+    /// its search examines.
+    MergeTooComplex = 405,
     /// A cgroup name that is not valid for its driver.
     InvalidName = 500,
     /// A configuration value the kubelet would refuse (a swap behaviour, a
@@ -161,11 +167,13 @@ const KINDS: &[(nodecore_status, &CStr)] = &[
     (nodecore_status::CheckpointMigration, c"checkpoint-migration"),
     (nodecore_status::PolicyMismatch, c"policy-mismatch"),
     (nodecore_status::Io, c"io"),
+    (nodecore_status::AllocationTooComplex, c"allocation-too-complex"),
     (nodecore_status::MissingDistances, c"missing-distances"),
     (nodecore_status::TooManyNumaNodes, c"too-many-numa-nodes"),
     (nodecore_status::UnknownPolicy, c"unknown-policy"),
     (nodecore_status::NumaNodeOutOfRange, c"numa-node-out-of-range"),
     (nodecore_status::UnknownScope, c"unknown-scope"),
+    (nodecore_status::MergeTooComplex, c"merge-too-complex"),
     (nodecore_status::InvalidName, c"invalid-name"),
     (nodecore_status::InvalidConfiguration, c"invalid-configuration"),
     (nodecore_status::InvalidThreshold, c"invalid-threshold"),
@@ -253,11 +261,13 @@ mod tests {
             (nodecore_status::CheckpointMigration, 309),
             (nodecore_status::PolicyMismatch, 310),
             (nodecore_status::Io, 311),
+            (nodecore_status::AllocationTooComplex, 312),
             (nodecore_status::MissingDistances, 400),
             (nodecore_status::TooManyNumaNodes, 401),
             (nodecore_status::UnknownPolicy, 402),
             (nodecore_status::NumaNodeOutOfRange, 403),
             (nodecore_status::UnknownScope, 404),
+            (nodecore_status::MergeTooComplex, 405),
             (nodecore_status::InvalidName, 500),
             (nodecore_status::InvalidConfiguration, 501),
             (nodecore_status::InvalidThreshold, 600),

@@ -3,9 +3,10 @@
 
 use super::convert::huge_page_size_string;
 use super::files::{self, Backing};
-use super::{CgroupVersion, Error, ResourceConfig};
+use super::manager::optional;
+use super::{CgroupVersion, Error, Limit, ResourceConfig};
 use crate::cpuset::CpuSet;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The directory a write needs, or runc's error for an unmounted controller.
@@ -63,6 +64,22 @@ pub(crate) fn hugetlb_file(size: &str, version: CgroupVersion, reserved: bool) -
         CgroupVersion::V1 => format!("hugetlb.{size}{rsvd}.limit_in_bytes"),
         CgroupVersion::V2 => format!("hugetlb.{size}{rsvd}.max"),
     }
+}
+
+/// The huge page limits of the cgroup `dir` for the host's page sizes, each
+/// one whose limit file exists (the `read_limits` of both managers).
+pub(crate) fn read_hugetlb_limits(
+    dir: &Path,
+    host_page_sizes: &[i64],
+    version: CgroupVersion,
+) -> Result<BTreeMap<String, Limit>, Error> {
+    let mut limits = BTreeMap::new();
+    for (size, _) in hugetlb_entries(&ResourceConfig::default(), host_page_sizes) {
+        if let Some(limit) = optional(files::read_u64(dir, &hugetlb_file(&size, version, false)))? {
+            limits.insert(size, Limit::from_file_value(limit));
+        }
+    }
+    Ok(limits)
 }
 
 /// Writes each limit and its `.rsvd` twin; after the first missing `.rsvd`

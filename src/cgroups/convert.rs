@@ -3,6 +3,13 @@
 //! Integer arithmetic is Go's: division truncates toward zero and overflow
 //! wraps (the kubelet never passes values near the limits; wrapping keeps the
 //! same answer where it does, and never panics).
+//!
+//! ```
+//! use nodecore::cgroups::convert::{QUOTA_PERIOD, milli_cpu_to_quota, milli_cpu_to_shares};
+//!
+//! assert_eq!(milli_cpu_to_shares(500), 512);
+//! assert_eq!(milli_cpu_to_quota(1500, QUOTA_PERIOD), 150_000);
+//! ```
 
 use super::Error;
 use serde::{Deserialize, Serialize};

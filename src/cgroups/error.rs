@@ -1,3 +1,4 @@
+use crate::golang::quote;
 use std::io;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -12,7 +13,7 @@ use thiserror::Error;
 pub enum Error {
     /// A name component contains `/` or `_` (upstream's `NewCgroupName` rule:
     /// `_` is reserved so that the systemd escaping of `-` can be reversed).
-    #[error("invalid character in component [{component:?}] of CgroupName")]
+    #[error("invalid character in component [{}] of CgroupName", quote(component))]
     InvalidComponent {
         /// The component as given.
         component: String,

@@ -19,10 +19,6 @@ pub(crate) fn eval(kind: &str, args: &Value) -> Result<Value, EvalError> {
     }
 }
 
-fn error(err: super::Error) -> EvalError {
-    EvalError::new(err.kind(), err)
-}
-
 fn name(args: &Value) -> Result<Value, EvalError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -31,8 +27,8 @@ fn name(args: &Value) -> Result<Value, EvalError> {
         name: Vec<String>,
     }
     let Name { driver, name } = input::parse(args)?;
-    let name = CgroupName::new(name).map_err(error)?;
-    Ok(json!({"path": driver.name(&name).map_err(error)?}))
+    let name = CgroupName::new(name).map_err(EvalError::module)?;
+    Ok(json!({"path": driver.name(&name).map_err(EvalError::module)?}))
 }
 
 fn convert(args: &Value) -> Result<Value, EvalError> {

@@ -21,7 +21,7 @@ use super::Error;
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What kind of directory tree a manager works on.
@@ -105,32 +105,34 @@ pub fn procs(dir: &Path) -> Result<Vec<i32>, Error> {
 /// The processes of the cgroup `dir` and of every cgroup below it, sorted and
 /// without duplicates (the kubelet's `Pids` for one hierarchy). A missing
 /// `dir`, and child cgroups that vanish during the walk, count as empty.
+///
+/// A container that may create cgroups can nest them as deep as paths allow
+/// (about 2,000 levels): the walk keeps its pending directories in a list
+/// rather than on the call stack, and holds one directory open at a time.
 pub fn procs_recursive(dir: &Path) -> Result<Vec<i32>, Error> {
     let mut pids = Vec::new();
-    collect_procs(dir, &mut pids)?;
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(Error::io("read directory", &dir, err)),
+        };
+        pids.extend(procs(&dir)?);
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+                Err(err) => return Err(Error::io("read directory", &dir, err)),
+            };
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                pending.push(entry.path());
+            }
+        }
+    }
     pids.sort_unstable();
     pids.dedup();
     Ok(pids)
-}
-
-fn collect_procs(dir: &Path, pids: &mut Vec<i32>) -> Result<(), Error> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(Error::io("read directory", dir, err)),
-    };
-    pids.extend(procs(dir)?);
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
-            Err(err) => return Err(Error::io("read directory", dir, err)),
-        };
-        if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-            collect_procs(&entry.path(), pids)?;
-        }
-    }
-    Ok(())
 }
 
 /// Writes `value` to `dir/file` in one write, truncating (runc's `WriteFile`).
@@ -170,25 +172,46 @@ pub(crate) fn create_dir_all(dir: &Path) -> Result<(), Error> {
 /// one quick `rmdir`; if that fails, the child cgroups first, then `rmdir`
 /// again, retrying on `EBUSY` 10 times with sleeps from 1 ms doubling (about
 /// 1 s in all). A missing directory counts as removed.
+///
+/// Like [`procs_recursive`], the walk keeps its work in a list, not on the
+/// call stack, so a tree a container nested thousands of levels deep is
+/// removed without exhausting the stack.
 pub(crate) fn remove_path(dir: &Path, backing: Backing) -> Result<(), Error> {
-    if rmdir(dir, false).is_ok() {
-        return Ok(());
+    enum Step {
+        /// Try a quick `rmdir`; else list the children and come back.
+        Enter(PathBuf),
+        /// The children are gone: `rmdir` with retries.
+        Leave(PathBuf),
     }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(Error::io("read directory", dir, err)),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|err| Error::io("read directory", dir, err))?;
-        let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
-        if is_dir {
-            remove_path(&entry.path(), backing)?;
-        } else if backing == Backing::Plain {
-            fs::remove_file(entry.path()).map_err(|err| Error::io("remove", entry.path(), err))?;
+    let mut steps = vec![Step::Enter(dir.to_path_buf())];
+    while let Some(step) = steps.pop() {
+        let dir = match step {
+            Step::Leave(dir) => {
+                rmdir(&dir, true)?;
+                continue;
+            }
+            Step::Enter(dir) => dir,
+        };
+        if rmdir(&dir, false).is_ok() {
+            continue;
+        }
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(Error::io("read directory", &dir, err)),
+        };
+        steps.push(Step::Leave(dir.clone()));
+        for entry in entries {
+            let entry = entry.map_err(|err| Error::io("read directory", &dir, err))?;
+            let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+            if is_dir {
+                steps.push(Step::Enter(entry.path()));
+            } else if backing == Backing::Plain {
+                fs::remove_file(entry.path()).map_err(|err| Error::io("remove", entry.path(), err))?;
+            }
         }
     }
-    rmdir(dir, true)
+    Ok(())
 }
 
 fn rmdir(dir: &Path, retry: bool) -> Result<(), Error> {

@@ -1,6 +1,10 @@
 //! What the kubelet writes at each level: pod cgroups (`ResourceConfigForPod`),
 //! the QoS tiers (`qosContainerManager`), kubepods and the reserved cgroups
 //! (`getCgroupConfigInternal`).
+//!
+//! Upstream: `pkg/kubelet/cm/helpers_linux.go`, `qos_container_manager_linux.go`
+//! and `node_container_manager_linux.go`; see [`pod_resource_config`] for an
+//! example.
 
 use super::convert::{MIN_SHARES, milli_cpu_to_quota, milli_cpu_to_shares};
 use super::memory_qos::memory_min;

@@ -1,6 +1,15 @@
 //! cgroup v1 maintenance mode (Kubernetes 1.31, KEP-4569) and its 1.35
 //! successor (KEP-5573): the start-up warning, the `kubelet_cgroup_version`
 //! metric and the `--fail-cgroupv1` validation.
+//!
+//! ```
+//! use nodecore::cgroups::Mode;
+//! use nodecore::cgroups::maintenance::{CgroupV1Policy, validate_fail_cgroup_v1};
+//!
+//! assert!(validate_fail_cgroup_v1(true, Mode::Unified, CgroupV1Policy::MaintenanceMode).is_ok());
+//! let err = validate_fail_cgroup_v1(true, Mode::Hybrid, CgroupV1Policy::MaintenanceMode).unwrap_err();
+//! assert_eq!(err.kind(), "invalid-configuration");
+//! ```
 
 use super::{CgroupVersion, Error, Mode};
 use serde::Serialize;

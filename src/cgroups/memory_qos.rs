@@ -4,6 +4,13 @@
 //! For a container the kubelet hands both to the runtime in the CRI `unified`
 //! map; a pod cgroup gets only `memory.min` (the sum of its requests), written
 //! by the kubelet itself; the QoS tiers get the sums of their pods' requests.
+//!
+//! ```
+//! use nodecore::cgroups::memory_qos::memory_min;
+//!
+//! assert_eq!(memory_min(64 << 20), Some(("memory.min".to_owned(), (64 << 20).to_string())));
+//! assert_eq!(memory_min(0), None);
+//! ```
 
 use std::collections::BTreeMap;
 

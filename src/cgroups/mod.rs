@@ -1,7 +1,11 @@
 //! cgroup v1/v2 detection, kubelet cgroup names, resource conversions and managers.
 //!
-//! This is the kubelet's `pkg/kubelet/cm` cgroup layer with runc's file
-//! semantics underneath, exact to upstream:
+//! This is the kubelet's `pkg/kubelet/cm` cgroup layer
+//! (`cgroup_manager_linux.go`, `cgroup_v1_manager_linux.go`,
+//! `cgroup_v2_manager_linux.go`, `qos_container_manager_linux.go`,
+//! `pod_container_manager_linux.go`, `helpers_linux.go`) with runc's file
+//! semantics underneath (`opencontainers/cgroups`), exact to upstream, so
+//! that a node managed by nodecore has the cgroups the kubelet would create:
 //!
 //! * **Mode** ([`Mode::detect`]): a hybrid host is v1 to the kubelet; plus the
 //!   cgroup v1 maintenance-mode warning and `--fail-cgroupv1` check

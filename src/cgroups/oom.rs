@@ -3,6 +3,14 @@
 //! On cgroup v2 the kubelet asks the runtime to kill a container's whole cgroup
 //! on OOM (`memory.oom.group = 1`) unless `singleProcessOOMKill` is true. The
 //! kubelet never writes the file on pod or QoS cgroups.
+//!
+//! ```
+//! use nodecore::cgroups::CgroupVersion;
+//! use nodecore::cgroups::oom::memory_oom_group;
+//!
+//! assert_eq!(memory_oom_group(CgroupVersion::V2, false), Some(("memory.oom.group", "1")));
+//! assert_eq!(memory_oom_group(CgroupVersion::V1, false), None);
+//! ```
 
 use super::{CgroupVersion, Error};
 

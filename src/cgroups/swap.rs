@@ -1,4 +1,14 @@
 //! Per-container swap (`configureContainerSwapResources`, KEP-2400).
+//!
+//! A Burstable container may use swap in proportion to its memory request
+//! (LimitedSwap); upstream: `pkg/kubelet/kuberuntime/kuberuntime_container_linux.go`.
+//!
+//! ```
+//! use nodecore::cgroups::swap::limited_swap_bytes;
+//!
+//! // A 1 GiB request on a node of 8 GiB memory and 2 GiB swap: a quarter GiB of swap.
+//! assert_eq!(limited_swap_bytes(1 << 30, 8 << 30, 2 << 30).unwrap(), 256 << 20);
+//! ```
 
 use super::{CgroupVersion, Error, QosClass};
 use serde::{Deserialize, Serialize};

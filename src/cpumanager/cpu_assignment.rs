@@ -47,6 +47,7 @@ use crate::cpuset::CpuSet;
 use crate::topology::CpuTopology;
 use accumulator::Accumulator;
 use bits::Bits;
+pub use distributed::MAX_DISTRIBUTE_STEPS;
 
 /// How the packed algorithm orders single CPUs (upstream `CPUSortingStrategy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

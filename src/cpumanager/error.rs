@@ -38,6 +38,22 @@ pub enum Error {
         /// CPUs still needed.
         remaining: i64,
     },
+    /// `distribute-cpus-across-numa` spent
+    /// [`MAX_DISTRIBUTE_STEPS`](crate::cpumanager::MAX_DISTRIBUTE_STEPS)
+    /// steps scoring combinations of NUMA nodes without finishing its search;
+    /// upstream's search, the same, would run for hours or years.
+    #[error(
+        "distribute-cpus-across-numa: refused after {steps} steps of search: spreading {requested} CPUs over \
+         {numa_nodes} NUMA nodes has too many combinations to try"
+    )]
+    DistributionTooComplex {
+        /// CPUs requested.
+        requested: usize,
+        /// NUMA nodes with free CPUs.
+        numa_nodes: usize,
+        /// The budget that ran out.
+        steps: u64,
+    },
     /// The packed algorithm ran out of steps without satisfying the request;
     /// upstream has the message but no input known to reach it.
     #[error("failed to allocate cpus")]
@@ -67,6 +83,7 @@ impl Error {
             Error::InvalidOptions(_) => "invalid-options",
             Error::Accounting { .. } => "accounting",
             Error::AllocationFailed => "allocation-failed",
+            Error::DistributionTooComplex { .. } => "allocation-too-complex",
             Error::InvalidTopology(_) => "invalid-topology",
             Error::ReservedCpus(_) => "invalid-reserved",
             Error::InvalidState(_) => "invalid-state",

@@ -8,7 +8,7 @@ use super::{
 use crate::cpuset::CpuSet;
 use crate::eval::{EvalError, input, unknown_kind};
 use crate::topology::CpuTopology;
-use crate::topologymanager::bitmask::BitMask;
+use crate::topologymanager::{affinity, hint_json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -41,15 +41,15 @@ fn take(args: &Value) -> Result<Value, EvalError> {
         options: BTreeMap<String, String>,
     }
     let Take { topology, available, count, options } = input::parse(args)?;
-    let topology = CpuTopology::from_json_value(&topology).map_err(|err| EvalError::new(err.kind(), err))?;
-    let options = read_options(&options, &topology).map_err(module_error)?;
+    let topology = CpuTopology::from_json_value(&topology).map_err(EvalError::module)?;
+    let options = read_options(&options, &topology).map_err(EvalError::module)?;
     if options.full_physical_cpus_only {
         let cpus_per_core = topology.cpus_per_core();
         if cpus_per_core == 0 || count % cpus_per_core != 0 {
-            return Err(module_error(SmtAlignmentError::not_multiple(count, cpus_per_core).into()));
+            return Err(EvalError::module(Error::from(SmtAlignmentError::not_multiple(count, cpus_per_core))));
         }
     }
-    let cpus = take_by_topology(&topology, &available, count, &options).map_err(module_error)?;
+    let cpus = take_by_topology(&topology, &available, count, &options).map_err(EvalError::module)?;
     Ok(json!({"cpus": cpus.to_string()}))
 }
 
@@ -57,10 +57,6 @@ fn read_options(options: &BTreeMap<String, String>, topology: &CpuTopology) -> R
     let options = StaticPolicyOptions::parse(options, PolicyOptionGates::all())?;
     options.validate(topology, TOPOLOGY_MANAGER_POLICY)?;
     Ok(options)
-}
-
-fn module_error(err: Error) -> EvalError {
-    EvalError::new(err.kind(), err)
 }
 
 /// `cpu.hints`: upstream `generateCPUTopologyHints` for `request` CPUs out of
@@ -78,15 +74,11 @@ fn hints(args: &Value) -> Result<Value, EvalError> {
         options: BTreeMap<String, String>,
     }
     let Hints { topology, available, reusable, request, options } = input::parse(args)?;
-    let topology = CpuTopology::from_json_value(&topology).map_err(|err| EvalError::new(err.kind(), err))?;
-    let options = read_options(&options, &topology).map_err(module_error)?;
+    let topology = CpuTopology::from_json_value(&topology).map_err(EvalError::module)?;
+    let options = read_options(&options, &topology).map_err(EvalError::module)?;
     let hints = generate_cpu_topology_hints(&topology, options.align_by_socket, &available, &reusable, request)
-        .map_err(module_error)?;
-    let hints: Vec<Value> = hints
-        .iter()
-        .map(|hint| json!({"affinity": hint.numa_node_affinity.map(BitMask::get_bits), "preferred": hint.preferred}))
-        .collect();
-    Ok(json!({ "hints": hints }))
+        .map_err(EvalError::module)?;
+    Ok(json!({ "hints": hints.iter().map(hint_json).collect::<Vec<_>>() }))
 }
 
 /// `cpu.allocate`: the static policy built with the reserved CPUs, started on
@@ -132,8 +124,8 @@ fn allocate(args: &Value) -> Result<Value, EvalError> {
     }
 
     let case: Allocate = input::parse(args)?;
-    let topology = CpuTopology::from_json_value(&case.topology).map_err(|err| EvalError::new(err.kind(), err))?;
-    let options = read_options(&case.options, &topology).map_err(module_error)?;
+    let topology = CpuTopology::from_json_value(&case.topology).map_err(EvalError::module)?;
+    let options = read_options(&case.options, &topology).map_err(EvalError::module)?;
     let (num_reserved, reserved) = match (case.reserved, case.reserved_count) {
         (Some(reserved), None) => (reserved.len(), reserved),
         (None, count) => (count.unwrap_or(0), CpuSet::new()),
@@ -141,10 +133,7 @@ fn allocate(args: &Value) -> Result<Value, EvalError> {
             return Err(EvalError::invalid_input("give \"reserved\" or \"reserved_count\", not both"));
         }
     };
-    let numa_affinity = match case.affinity.and_then(|hint| hint.affinity) {
-        Some(nodes) => Some(BitMask::new(nodes).map_err(EvalError::invalid_input)?),
-        None => None,
-    };
+    let numa_affinity = affinity(case.affinity.and_then(|hint| hint.affinity))?;
     let mut pod = Pod { uid: case.pod.uid, qos: case.pod.qos, init_containers: Vec::new(), containers: Vec::new() };
     for c in case.pod.containers {
         let container = Container {
@@ -157,8 +146,8 @@ fn allocate(args: &Value) -> Result<Value, EvalError> {
     }
 
     let strict = options.strict_cpu_reservation;
-    let policy =
-        StaticPolicy::new(topology, num_reserved, &reserved, options, TOPOLOGY_MANAGER_POLICY).map_err(module_error)?;
+    let policy = StaticPolicy::new(topology, num_reserved, &reserved, options, TOPOLOGY_MANAGER_POLICY)
+        .map_err(EvalError::module)?;
     let state = State::new_memory();
     state
         .update(|data| {
@@ -170,10 +159,10 @@ fn allocate(args: &Value) -> Result<Value, EvalError> {
             data.default_cpu_set = shared.difference(&data.assigned_cpus());
             Ok::<_, Error>(())
         })
-        .map_err(module_error)?;
-    policy.start(&state).map_err(module_error)?;
+        .map_err(EvalError::module)?;
+    policy.start(&state).map_err(EvalError::module)?;
     for container in pod.all_containers() {
-        policy.allocate(&state, &pod, container, numa_affinity).map_err(module_error)?;
+        policy.allocate(&state, &pod, container, numa_affinity).map_err(EvalError::module)?;
     }
 
     let data = state.snapshot();

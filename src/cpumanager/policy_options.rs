@@ -2,9 +2,10 @@
 //! validated as the kubelet's `NewStaticPolicyOptions` and
 //! `ValidateStaticPolicyOptions` do, with the kubelet's messages.
 
+use crate::golang::quote;
+use crate::golang::strconv::{self, num_error};
 use crate::topology::CpuTopology;
 use std::collections::BTreeMap;
-use std::fmt;
 use thiserror::Error;
 
 /// `full-pcpus-only`: allocate whole physical cores only (GA).
@@ -161,7 +162,7 @@ impl StaticPolicyOptions {
         for (name, value) in &options {
             check_option_available(name, gates)?;
             let value = value.as_ref();
-            let enabled = parse_bool(value)
+            let enabled = strconv::parse_bool(value)
                 .ok_or_else(|| OptionsError::BadValue { name: name.clone(), value: value.to_owned() })?;
             let field = parsed.field_mut(name).ok_or_else(|| OptionsError::Unknown { name: name.clone() })?;
             *field = enabled;
@@ -228,21 +229,12 @@ fn check_option_available(name: &str, gates: PolicyOptionGates) -> Result<(), Op
     if gates.contains(gate) { Ok(()) } else { Err(OptionsError::NotEnabled { name: name.to_owned(), maturity }) }
 }
 
-/// Go's `strconv.ParseBool`.
-fn parse_bool(value: &str) -> Option<bool> {
-    match value {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
 /// Why the policy options were refused, with the kubelet's message.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum OptionsError {
     /// A name that is not a static policy option.
-    #[error("unknown CPU Manager Policy option: {}", GoQuoted(name))]
+    #[error("unknown CPU Manager Policy option: {}", quote(name))]
     Unknown {
         /// The name given.
         name: String,
@@ -251,7 +243,7 @@ pub enum OptionsError {
     #[error(
         "CPU Manager Policy {}-level Options not enabled, but option {} provided",
         if *maturity == Maturity::Alpha { "Alpha" } else { "Beta" },
-        GoQuoted(name)
+        quote(name)
     )]
     NotEnabled {
         /// The option.
@@ -260,7 +252,7 @@ pub enum OptionsError {
         maturity: Maturity,
     },
     /// A value Go's `strconv.ParseBool` refuses.
-    #[error("bad value for option {}: strconv.ParseBool: parsing {}: invalid syntax", GoQuoted(name), GoQuoted(value))]
+    #[error("bad value for option {}: {}", quote(name), num_error("ParseBool", value, strconv::SYNTAX))]
     BadValue {
         /// The option.
         name: String,
@@ -282,35 +274,6 @@ pub enum OptionsError {
     /// `align-by-socket` on a machine with more sockets than NUMA nodes.
     #[error("Align by socket is not compatible with hardware where number of sockets are more than number of NUMA")]
     AlignBySocketUnsupportedTopology,
-}
-
-/// Formats a string as Go's `%q` does: double quotes, `\a \b \f \n \r \t \v
-/// \\ \"` escapes, other control characters as `\xHH`, `\uHHHH` or `\UHHHHHHHH`.
-struct GoQuoted<'a>(&'a str);
-
-impl fmt::Display for GoQuoted<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use fmt::Write;
-        f.write_char('"')?;
-        for c in self.0.chars() {
-            match c {
-                '"' => f.write_str("\\\"")?,
-                '\\' => f.write_str("\\\\")?,
-                '\u{7}' => f.write_str("\\a")?,
-                '\u{8}' => f.write_str("\\b")?,
-                '\u{c}' => f.write_str("\\f")?,
-                '\n' => f.write_str("\\n")?,
-                '\r' => f.write_str("\\r")?,
-                '\t' => f.write_str("\\t")?,
-                '\u{b}' => f.write_str("\\v")?,
-                c if (c as u32) < 0x20 || c == '\u{7f}' => write!(f, "\\x{:02x}", c as u32)?,
-                c if c.is_control() && (c as u32) <= 0xffff => write!(f, "\\u{:04x}", c as u32)?,
-                c if c.is_control() => write!(f, "\\U{:08x}", c as u32)?,
-                c => f.write_char(c)?,
-            }
-        }
-        f.write_char('"')
-    }
 }
 
 #[cfg(test)]

@@ -45,7 +45,8 @@
 use super::state::{State, StateData};
 use super::topology_hints::generate_cpu_topology_hints;
 use super::{Container, Error, Pod, SmtAlignmentError, StaticPolicyOptions, take_by_topology};
-use crate::cpuset::{CpuSet, go_quote};
+use crate::cpuset::CpuSet;
+use crate::golang::quote;
 use crate::topology::CpuTopology;
 use crate::topologymanager::ProviderHints;
 use crate::topologymanager::bitmask::BitMask;
@@ -503,7 +504,7 @@ pub enum InvalidStateError {
 }
 
 fn quoted(cpus: &CpuSet) -> String {
-    go_quote(&cpus.to_string())
+    quote(&cpus.to_string()).to_string()
 }
 
 #[cfg(test)]

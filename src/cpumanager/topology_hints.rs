@@ -28,11 +28,24 @@ use crate::topology::CpuTopology;
 use crate::topologymanager::TopologyHint;
 use crate::topologymanager::bitmask::{self, BitMask, MAX_BITS};
 
+/// The most NUMA nodes [`generate_cpu_topology_hints`] accepts.
+///
+/// Hints enumerate every non-empty subset of the machine's NUMA nodes, as
+/// upstream does: `2^n - 1` candidates, about a million for 20 nodes. Upstream
+/// would run out of time and memory on machines with many more (a 64-node
+/// machine has 1.8e19 subsets); nodecore refuses them instead. The topology
+/// manager itself admits only 8 nodes unless `max-allowable-numa-nodes`
+/// raises the limit.
+pub const MAX_HINT_NUMA_NODES: usize = 20;
+// The refusal's message names the number.
+const _: () = assert!(MAX_HINT_NUMA_NODES == 20);
+
 /// The hints for `request` CPUs out of `available` plus `reusable` (upstream
 /// `generateCPUTopologyHints`); `align_by_socket` is the policy option.
 ///
 /// NUMA node ids must be below 64, as in upstream's bitmask (where a larger
-/// id is a crash); otherwise [`Error::InvalidTopology`].
+/// id is a crash), and there may be at most [`MAX_HINT_NUMA_NODES`] nodes;
+/// otherwise [`Error::InvalidTopology`].
 pub fn generate_cpu_topology_hints(
     topology: &CpuTopology,
     align_by_socket: bool,
@@ -43,6 +56,11 @@ pub fn generate_cpu_topology_hints(
     let numa_nodes = topology.details.numa_nodes().to_vec();
     if numa_nodes.last().is_some_and(|&id| id >= MAX_BITS) {
         return Err(Error::InvalidTopology("NUMA node ids must be below 64 for topology hints"));
+    }
+    if numa_nodes.len() > MAX_HINT_NUMA_NODES {
+        return Err(Error::InvalidTopology(
+            "topology hints enumerate every subset of NUMA nodes: machines with more than 20 NUMA nodes are refused",
+        ));
     }
     let all_per_node = count_per_node(topology, &topology.cpus());
     let available_per_node = count_per_node(topology, available);

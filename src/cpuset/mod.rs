@@ -1,6 +1,6 @@
 //! The CPU set: an ordered set of logical CPU ids with the Linux list format.
 //!
-//! This is the kubelet's `k8s.io/utils/cpuset` type. Text in the Linux list
+//! This is the kubelet's `k8s.io/utils/cpuset` type (`cpuset/cpuset.go`). Text in the Linux list
 //! format (`"0-3,8,10-11"`, as in `/sys/devices/system/cpu/online` or
 //! `cpuset.cpus`) parses exactly as upstream's `cpuset.Parse` does, with the
 //! same error messages, and formats to the same canonical string.
@@ -26,7 +26,6 @@ use std::fmt;
 use std::str::FromStr;
 
 pub(crate) use eval::eval;
-pub(crate) use parse::go_quote;
 pub use parse::{ParseError, ParseErrorReason};
 
 /// The largest CPU id a [`CpuSet`] holds: Linux's largest `NR_CPUS` is 8192.
@@ -85,6 +84,30 @@ impl CpuSet {
             self.words.resize(word + 1, 0);
         }
         self.words[word] |= 1 << (cpu % WORD_BITS);
+    }
+
+    /// Adds every CPU from `first` to `last` inclusive, a word at a time, so
+    /// that a range costs at most `MAX_CPU_ID / 64 + 1` word writes however
+    /// many CPUs it spans (a list of many `0-8191` pieces parses in time
+    /// linear in its length).
+    ///
+    /// # Panics
+    /// When `last` is larger than [`MAX_CPU_ID`], as [`CpuSet::insert`].
+    pub(crate) fn insert_range(&mut self, first: usize, last: usize) {
+        assert!(last <= MAX_CPU_ID, "CPU id {last} exceeds {MAX_CPU_ID}");
+        if first > last {
+            return;
+        }
+        let (first_word, last_word) = (first / WORD_BITS, last / WORD_BITS);
+        if self.words.len() <= last_word {
+            self.words.resize(last_word + 1, 0);
+        }
+        for word in first_word..=last_word {
+            let low = if word == first_word { first % WORD_BITS } else { 0 };
+            let high = if word == last_word { last % WORD_BITS } else { WORD_BITS - 1 };
+            // Bits `low..=high`: all ones shifted to drop the bits above `high`, then below `low`.
+            self.words[word] |= (u64::MAX >> (WORD_BITS - 1 - high)) & (u64::MAX << low);
+        }
     }
 
     /// Removes `cpu` from the set; returns whether it was there.

@@ -2,10 +2,12 @@
 //!
 //! Upstream splits on every `,`, splits each piece on its first `-`, and reads
 //! each number with Go's `strconv.Atoi` (optional sign, ASCII digits, 64-bit
-//! range). Its error messages surface in pod admission errors, so they are
+//! range; [`crate::golang::strconv`]). Its error messages surface in pod admission errors, so they are
 //! reproduced word for word inside ours.
 
 use super::{CpuSet, MAX_CPU_ID};
+use crate::golang::quote;
+use crate::golang::strconv::{self, IntError, num_error};
 use std::fmt;
 
 /// Text that is not a CPU list.
@@ -14,7 +16,7 @@ use std::fmt;
 /// piece at fault, e.g.
 /// `invalid CPU list "1-": strconv.Atoi: parsing "": invalid syntax`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid CPU list {}: {reason}", go_quote(text))]
+#[error("invalid CPU list {}: {reason}", quote(text))]
 pub struct ParseError {
     /// The whole text that was parsed.
     pub text: String,
@@ -26,29 +28,41 @@ pub struct ParseError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseErrorReason {
     /// A number is not an optionally signed decimal integer.
-    InvalidSyntax { piece: String },
+    InvalidSyntax {
+        /// The number's text.
+        piece: String,
+    },
     /// A number does not fit a 64-bit signed integer.
-    OutOfRange { piece: String },
+    OutOfRange {
+        /// The number's text.
+        piece: String,
+    },
     /// A range `a-b` with `a > b`.
-    InvalidRange { piece: String, start: i64, end: i64 },
+    InvalidRange {
+        /// The range's text.
+        piece: String,
+        /// Its first number.
+        start: i64,
+        /// Its last number.
+        end: i64,
+    },
     /// A CPU id above [`MAX_CPU_ID`].
-    IdTooLarge { piece: String, id: i64 },
+    IdTooLarge {
+        /// The comma-separated piece holding it.
+        piece: String,
+        /// The id.
+        id: i64,
+    },
 }
 
 impl fmt::Display for ParseErrorReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::InvalidSyntax { piece } => {
-                write!(f, "strconv.Atoi: parsing {}: invalid syntax", go_quote(piece))
-            }
-            Self::OutOfRange { piece } => {
-                write!(f, "strconv.Atoi: parsing {}: value out of range", go_quote(piece))
-            }
-            Self::InvalidRange { piece, start, end } => {
-                write!(f, "invalid range {} ({start} > {end})", go_quote(piece))
-            }
+            Self::InvalidSyntax { piece } => write!(f, "{}", num_error("Atoi", piece, strconv::SYNTAX)),
+            Self::OutOfRange { piece } => write!(f, "{}", num_error("Atoi", piece, strconv::RANGE)),
+            Self::InvalidRange { piece, start, end } => write!(f, "invalid range {} ({start} > {end})", quote(piece)),
             Self::IdTooLarge { piece, id } => {
-                write!(f, "CPU id {id} in {} exceeds the largest supported id {MAX_CPU_ID}", go_quote(piece))
+                write!(f, "CPU id {id} in {} exceeds the largest supported id {MAX_CPU_ID}", quote(piece))
             }
         }
     }
@@ -79,64 +93,15 @@ pub(super) fn parse(text: &str) -> Result<CpuSet, ParseError> {
         if end > MAX_CPU_ID as i64 {
             return Err(fail(ParseErrorReason::IdTooLarge { piece: piece.to_owned(), id: end }));
         }
-        set.extend(start as usize..=end as usize);
+        set.insert_range(start as usize, end as usize);
     }
     Ok(set)
 }
 
-/// Go's `strconv.Atoi`: an optional `+` or `-`, then ASCII digits; the first
-/// bad character is a syntax error and the first overflow of 64 unsigned
-/// bits a range error, scanning left to right as `ParseUint` does.
+/// Go's `strconv.Atoi`, its refusal naming `piece`.
 fn atoi(piece: &str) -> Result<i64, ParseErrorReason> {
-    let syntax = || ParseErrorReason::InvalidSyntax { piece: piece.to_owned() };
-    let range = || ParseErrorReason::OutOfRange { piece: piece.to_owned() };
-    let (negative, digits) = match piece.as_bytes().first() {
-        Some(b'-') => (true, &piece[1..]),
-        Some(b'+') => (false, &piece[1..]),
-        _ => (false, piece),
-    };
-    if digits.is_empty() {
-        return Err(syntax());
-    }
-    let mut value: u64 = 0;
-    for byte in digits.bytes() {
-        if !byte.is_ascii_digit() {
-            return Err(syntax());
-        }
-        value = value.checked_mul(10).and_then(|v| v.checked_add(u64::from(byte - b'0'))).ok_or_else(range)?;
-    }
-    let limit = 1u64 << 63;
-    match (negative, value) {
-        (false, v) if v >= limit => Err(range()),
-        (true, v) if v > limit => Err(range()),
-        (false, v) => Ok(v as i64),
-        (true, v) => Ok((v as i64).wrapping_neg()),
-    }
-}
-
-/// Go's `%q` of a string: double quotes, `\a \b \f \n \r \t \v \\ \"` escapes,
-/// other control characters as `\xHH` or `\uHHHH`.
-pub(crate) fn go_quote(text: &str) -> String {
-    let mut quoted = String::with_capacity(text.len() + 2);
-    quoted.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            '\u{7}' => quoted.push_str("\\a"),
-            '\u{8}' => quoted.push_str("\\b"),
-            '\u{c}' => quoted.push_str("\\f"),
-            '\n' => quoted.push_str("\\n"),
-            '\r' => quoted.push_str("\\r"),
-            '\t' => quoted.push_str("\\t"),
-            '\u{b}' => quoted.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                quoted.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => quoted.push_str(&format!("\\u{:04x}", c as u32)),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
+    strconv::atoi(piece).map_err(|err| match err {
+        IntError::Syntax => ParseErrorReason::InvalidSyntax { piece: piece.to_owned() },
+        IntError::Range(_) => ParseErrorReason::OutOfRange { piece: piece.to_owned() },
+    })
 }

@@ -22,6 +22,17 @@ fn parses_unordered_and_overlapping_lists() {
 }
 
 #[test]
+fn ranges_fill_whole_and_partial_words() {
+    assert_eq!(set("0-8191"), CpuSet::from_iter(0..=MAX_CPU_ID));
+    assert_eq!(set("63-64").to_vec(), [63, 64]);
+    assert_eq!(set("64-127").words, [0, u64::MAX]);
+    assert_eq!(set("1-62").words, [(u64::MAX >> 1) & !1]);
+    let mut empty = CpuSet::new();
+    empty.insert_range(5, 4);
+    assert!(empty.is_empty() && empty.words.is_empty());
+}
+
+#[test]
 fn refuses_malformed_text_naming_it() {
     for (text, message) in [
         ("1-", r#"invalid CPU list "1-": strconv.Atoi: parsing "": invalid syntax"#),
@@ -104,6 +115,16 @@ mod properties {
             sorted.sort_unstable();
             sorted.dedup();
             prop_assert_eq!(s.to_vec(), sorted);
+        }
+
+        #[test]
+        fn range_insertion_matches_one_by_one(base in cpus(), first in 0..=MAX_CPU_ID, len in 0..300usize) {
+            let last = (first + len).min(MAX_CPU_ID);
+            let mut by_range = CpuSet::from_iter(base.iter().copied());
+            let mut by_cpu = by_range.clone();
+            by_range.insert_range(first, last);
+            by_cpu.extend(first..=last);
+            prop_assert_eq!(by_range, by_cpu);
         }
 
         #[test]

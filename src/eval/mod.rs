@@ -7,6 +7,11 @@
 //! `{"id", "output"}` or `{"id", "error": {"kind", "message"}}`. The kinds and
 //! their shapes are listed in `tests/vectors/README.md`.
 //!
+//! This module mirrors no upstream file: it is nodecore's own dispatch from a
+//! case kind (`cpuset.parse`, `cpu.take`, `topology.merge`, `eviction.rank`,
+//! `groups.resolve`, ...) to the module that answers it, each answer taken
+//! from upstream code.
+//!
 //! ```
 //! use serde_json::json;
 //!
@@ -42,7 +47,37 @@ impl EvalError {
     pub fn invalid_input(message: impl ToString) -> Self {
         EvalError::new("invalid-input", message)
     }
+
+    /// The answer for a module's error: its stable kind and its message.
+    pub(crate) fn module(err: impl ModuleError) -> Self {
+        EvalError::new(err.error_kind(), err)
+    }
 }
+
+/// A module's `Error`, whose `kind()` is the error kind case answers report.
+pub(crate) trait ModuleError: std::fmt::Display {
+    /// The module error's `kind()`.
+    fn error_kind(&self) -> &'static str;
+}
+
+macro_rules! module_errors {
+    ($($error:ty),*) => {
+        $(impl ModuleError for $error {
+            fn error_kind(&self) -> &'static str {
+                self.kind()
+            }
+        })*
+    };
+}
+
+module_errors!(
+    crate::cgroups::Error,
+    crate::cpumanager::Error,
+    crate::eviction::Error,
+    crate::groups::Error,
+    crate::topology::Error,
+    crate::topologymanager::Error
+);
 
 /// Runs one case's `input` through the function its `kind` names.
 pub fn eval(kind: &str, input: &Value) -> Result<Value, EvalError> {

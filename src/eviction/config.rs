@@ -7,9 +7,8 @@
 //! bad signal name in byte order is reported. The threshold list is ordered
 //! hard (by signal name), soft (by signal name), then allocatable copies.
 
-use super::go_duration::parse_duration;
-use super::go_float::{FloatError, parse_float32};
 use super::{Error, Quantity, Signal, Threshold, ThresholdValue, quantity};
+use super::{FloatError, parse_duration, parse_float32};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

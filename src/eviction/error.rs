@@ -13,13 +13,28 @@ pub enum Error {
     UnsupportedSignal(String),
     /// A threshold quantity that is zero or negative (shown as upstream prints it).
     #[error("eviction threshold {signal} must be positive: {quantity}")]
-    ThresholdNotPositive { signal: Signal, quantity: String },
+    ThresholdNotPositive {
+        /// The signal.
+        signal: Signal,
+        /// The quantity as upstream prints it.
+        quantity: String,
+    },
     /// A threshold percentage below 0%.
     #[error("eviction percentage threshold {signal} must be >= 0%: {text}")]
-    PercentageBelowZero { signal: Signal, text: String },
+    PercentageBelowZero {
+        /// The signal.
+        signal: Signal,
+        /// The value as given.
+        text: String,
+    },
     /// A threshold percentage above 100%.
     #[error("eviction percentage threshold {signal} must be <= 100%: {text}")]
-    PercentageAboveHundred { signal: Signal, text: String },
+    PercentageAboveHundred {
+        /// The signal.
+        signal: Signal,
+        /// The value as given.
+        text: String,
+    },
     /// A percentage that is not a Go float.
     #[error(transparent)]
     Float(#[from] FloatError),
@@ -31,19 +46,36 @@ pub enum Error {
     Duration(#[from] DurationError),
     /// A negative soft-eviction grace period.
     #[error("invalid eviction grace period specified: {text}, must be a positive value")]
-    NegativeGracePeriod { text: String },
+    NegativeGracePeriod {
+        /// The value as given.
+        text: String,
+    },
     /// A minimum-reclaim percentage that is not above zero.
     #[error("eviction percentage minimum reclaim {signal} must be positive: {text}")]
-    MinReclaimPercentageNotPositive { signal: Signal, text: String },
+    MinReclaimPercentageNotPositive {
+        /// The signal.
+        signal: Signal,
+        /// The value as given.
+        text: String,
+    },
     /// A negative minimum-reclaim quantity.
     #[error("negative eviction minimum reclaim specified for {signal}")]
-    NegativeMinReclaim { signal: Signal },
+    NegativeMinReclaim {
+        /// The signal.
+        signal: Signal,
+    },
     /// A soft threshold without a grace period.
     #[error("grace period must be specified for the soft eviction threshold {signal}")]
-    MissingGracePeriod { signal: Signal },
+    MissingGracePeriod {
+        /// The signal.
+        signal: Signal,
+    },
     /// A flag value piece without its separator (`--eviction-hard=memory.available`).
     #[error("malformed pair, expect string{separator}string")]
-    MalformedFlagPair { separator: char },
+    MalformedFlagPair {
+        /// The separator expected.
+        separator: char,
+    },
     /// Writable layers on their own filesystem while the KubeletSeparateDiskGC gate is off.
     #[error("KubeletSeparateDiskGC is turned off but we still have a split filesystem")]
     SplitFilesystemWithoutSeparateDiskGc,
@@ -52,10 +84,20 @@ pub enum Error {
     InvalidCgroupName(String),
     /// A file of the node could not be read.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
     /// A file of the node did not have the expected content.
     #[error("{path}: {reason}")]
-    InvalidFile { path: PathBuf, reason: String },
+    InvalidFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl Error {

@@ -45,7 +45,7 @@ fn thresholds(input: ThresholdsInput) -> Result<Value, EvalError> {
             Vec::new()
         },
     };
-    let mut thresholds = config.thresholds().map_err(|err| EvalError::new(err.kind(), err))?;
+    let mut thresholds = config.thresholds().map_err(EvalError::module)?;
     // Stable: rows equal in signal and grace keep upstream's list order.
     thresholds.sort_by(|a, b| a.signal.as_str().cmp(b.signal.as_str()).then(a.grace_period.cmp(&b.grace_period)));
     Ok(json!({"thresholds": thresholds.iter().map(threshold_row).collect::<Vec<_>>()}))

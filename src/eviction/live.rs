@@ -22,7 +22,8 @@
 //! temporary directory. Filesystem paths are used as given.
 
 use super::{Error, FsStats, MemoryStats, NodeStats, RlimitStats};
-use crate::pids::{self, NodePids, cgroupfs};
+use crate::cgroups::{self, files};
+use crate::pids::{self, NodePids};
 use procfs::FromRead;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -37,6 +38,14 @@ impl From<pids::Error> for Error {
             pids::Error::Io { path, source } => Error::Io { path, source },
             pids::Error::InvalidFile { path, reason } => Error::InvalidFile { path, reason },
         }
+    }
+}
+
+/// Cgroup files read as PID accounting reads them: I/O errors and invalid
+/// files.
+impl From<cgroups::Error> for Error {
+    fn from(err: cgroups::Error) -> Self {
+        pids::Error::from(err).into()
     }
 }
 
@@ -161,9 +170,9 @@ impl NodeObserver {
             .map_err(|err| Error::InvalidFile { path: meminfo_path, reason: err.to_string() })?;
         let time = Some(Instant::now());
         let (dir, usage) = match &hierarchy {
-            MemoryHierarchy::V1(dir) => (dir, cgroupfs::read_u64(dir, "memory.usage_in_bytes")?),
+            MemoryHierarchy::V1(dir) => (dir, files::read_u64(dir, "memory.usage_in_bytes")?),
             MemoryHierarchy::V2(dir) if dir.join("memory.current").is_file() => {
-                (dir, cgroupfs::read_u64(dir, "memory.current")?)
+                (dir, files::read_u64(dir, "memory.current")?)
             }
             // The v2 root has no memory.current; runc counts what is not free.
             MemoryHierarchy::V2(dir) => (dir, meminfo.mem_total.saturating_sub(meminfo.mem_free)),
@@ -178,17 +187,18 @@ impl NodeObserver {
         if !pods_dir.is_dir() {
             return Ok((Some(node), None));
         }
+        // A v2 `memory.max` of `max` reads as u64::MAX: unlimited, as above 2^62.
         let (usage, limit) = match &hierarchy {
             MemoryHierarchy::V1(_) => (
-                cgroupfs::read_u64(&pods_dir, "memory.usage_in_bytes")?,
-                Some(cgroupfs::read_u64(&pods_dir, "memory.limit_in_bytes")?),
+                files::read_u64(&pods_dir, "memory.usage_in_bytes")?,
+                files::read_u64(&pods_dir, "memory.limit_in_bytes")?,
             ),
             MemoryHierarchy::V2(_) => {
-                (cgroupfs::read_u64(&pods_dir, "memory.current")?, cgroupfs::read_limit(&pods_dir, "memory.max")?)
+                (files::read_u64(&pods_dir, "memory.current")?, files::read_u64(&pods_dir, "memory.max")?)
             }
         };
         let working_set = usage.saturating_sub(inactive_file(&hierarchy, &pods_dir)?);
-        let available = limit.filter(|&limit| limit <= MAX_MEMORY_SIZE).map(|limit| limit.wrapping_sub(working_set));
+        let available = (limit <= MAX_MEMORY_SIZE).then(|| limit.wrapping_sub(working_set));
         let pods = MemoryStats { available_bytes: available, working_set_bytes: Some(working_set), time };
         Ok((Some(node), Some(pods)))
     }
@@ -203,7 +213,7 @@ fn inactive_file(hierarchy: &MemoryHierarchy, dir: &Path) -> Result<u64, Error> 
     if !dir.join("memory.stat").is_file() {
         return Ok(0);
     }
-    Ok(cgroupfs::read_keyed(dir, "memory.stat", key)?.unwrap_or(0))
+    Ok(files::read_keyed(dir, "memory.stat")?.get(key).copied().unwrap_or(0))
 }
 
 /// `statvfs` of the filesystem holding `path`.

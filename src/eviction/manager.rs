@@ -121,7 +121,10 @@ pub enum Admission {
     /// Admitted.
     Admit,
     /// Refused with reason [`ADMISSION_REASON`] and this message.
-    Reject { message: String },
+    Reject {
+        /// Why, in the kubelet's words.
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,11 @@
 //! | kill grace | `immediateEvictionGracePeriodSeconds`, pod workers | [`eviction_grace_period_override`], [`effective_grace_period`] |
 //! | this node | the summary provider | [`NodeObserver`] |
 //!
+//! The upstream files are `pkg/kubelet/eviction/` (`eviction_manager.go`,
+//! `helpers.go`, `defaults_linux.go`) and `pkg/kubelet/apis/config` for the
+//! flags; the Go parsing they rely on (percentages as `ParseFloat(s, 32)`,
+//! grace periods as `time.ParseDuration`) is reproduced exactly.
+//!
 //! Upstream quirks are kept on purpose, each where it happens: percentages
 //! in `f32` ([`threshold_quantity`]), `"0%"`/`"100%"` dropped, memory
 //! thresholds acted on in reverse order ([`by_eviction_priority`]), the
@@ -40,8 +45,6 @@ mod config;
 mod error;
 mod eval;
 mod evaluate;
-mod go_duration;
-mod go_float;
 mod grace;
 mod layout;
 mod live;
@@ -54,6 +57,8 @@ mod signal;
 mod stats;
 mod threshold;
 
+pub use crate::golang::float::{FloatError, FloatErrorReason, parse_float32};
+pub use crate::golang::time::{DurationError, parse_duration};
 pub use config::{
     DEFAULT_EVICTION_HARD, EvictionConfig, NODE_ALLOCATABLE_ENFORCEMENT_KEY, add_allocatable_thresholds,
     parse_key_value_flag, parse_percentage, parse_threshold_flag, update_container_fs_thresholds,
@@ -65,8 +70,6 @@ pub use evaluate::{
     node_conditions_observed_since, thresholds_first_observed_at, thresholds_met, thresholds_met_grace_period,
     thresholds_updated_stats,
 };
-pub use go_duration::{DurationError, parse_duration};
-pub use go_float::{FloatError, FloatErrorReason, parse_float32};
 pub use grace::{
     IMMEDIATE_EVICTION_GRACE_PERIOD_SECONDS, MINIMUM_GRACE_PERIOD_SECONDS, SoftEvictionGrace, effective_grace_period,
     eviction_grace_period_override, kill_wait_seconds,

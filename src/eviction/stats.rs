@@ -51,7 +51,10 @@ impl PodStats {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VolumeKind {
     /// `emptyDir` with its `medium` (`""`, `Memory`, `HugePages`, `HugePages-2Mi`...).
-    EmptyDir { medium: String },
+    EmptyDir {
+        /// The medium; only the default (disk) counts toward disk usage.
+        medium: String,
+    },
     /// `hostPath`
     HostPath,
     /// `configMap`

@@ -7,10 +7,11 @@
 //! error.
 
 use super::files::{CachedFiles, EtcFile};
-use super::go::{self, NumError};
 use super::kubelet::cri_supplemental_groups;
 use super::userdb::{find_groups, find_user};
 use super::{ContainerUser, Error, MAX_ID, Options, RangeCheck, Runtime, SecurityContext, SupplementalGroupsPolicy};
+use crate::golang;
+use crate::golang::strconv::{self, IntError};
 use std::collections::BTreeSet;
 
 pub(crate) fn resolve(
@@ -36,23 +37,23 @@ pub(crate) fn resolve(
 /// CVE-2024-40635 and CVE-2026-46680). A uid with an explicit gid is taken as
 /// is, without reading any file.
 fn with_user(user: &str, run_as_group: Option<i64>, files: &CachedFiles) -> Result<(u32, u32), Error> {
-    let uid = match go::parse_int(user.as_bytes()) {
-        Ok(uid) if (0..=MAX_ID).contains(&uid) => Some(go::uint32(uid)),
-        Ok(_) | Err(NumError::Range(_)) => {
+    let uid = match strconv::parse_int(user.as_bytes()) {
+        Ok(uid) if (0..=MAX_ID).contains(&uid) => Some(golang::uint32(uid)),
+        Ok(_) | Err(IntError::Range(_)) => {
             return Err(Error::UidOutOfRange {
                 value: user.to_owned(),
                 refused_by: RangeCheck::Runtime(Runtime::Containerd),
             });
         }
-        Err(NumError::Syntax) => None,
+        Err(IntError::Syntax) => None,
     };
-    let run_as_group = run_as_group.map(go::uint32);
+    let run_as_group = run_as_group.map(golang::uint32);
     match (uid, run_as_group) {
         (Some(uid), Some(gid)) => Ok((uid, gid)),
         // WithUserID: the gid of the first line with that uid, else 0.
         (Some(uid), None) => {
             let gid = match files.get(EtcFile::Passwd)? {
-                Some(passwd) => find_user(passwd, |u| u.uid == i64::from(uid))?.map_or(0, |u| go::uint32(u.gid)),
+                Some(passwd) => find_user(passwd, |u| u.uid == i64::from(uid))?.map_or(0, |u| golang::uint32(u.gid)),
                 None => 0,
             };
             Ok((uid, gid))
@@ -67,7 +68,7 @@ fn with_user(user: &str, run_as_group: Option<i64>, files: &CachedFiles) -> Resu
             };
             let passwd = files.get(EtcFile::Passwd)?.ok_or_else(|| not_found(true))?;
             let entry = find_user(passwd, |u| u.name == user.as_bytes())?.ok_or_else(|| not_found(false))?;
-            Ok((go::uint32(entry.uid), run_as_group.unwrap_or(go::uint32(entry.gid))))
+            Ok((golang::uint32(entry.uid), run_as_group.unwrap_or(golang::uint32(entry.gid))))
         }
     }
 }
@@ -77,7 +78,7 @@ fn with_user(user: &str, run_as_group: Option<i64>, files: &CachedFiles) -> Resu
 /// its first passwd line; no passwd file, no such line, or no group file means
 /// no image groups.
 fn image_groups(user: &str, files: &CachedFiles, options: &Options) -> Result<Vec<u32>, Error> {
-    let name = match go::parse_int(user.as_bytes()) {
+    let name = match strconv::parse_int(user.as_bytes()) {
         Ok(uid) => {
             let Some(passwd) = files.get(EtcFile::Passwd)? else { return Ok(Vec::new()) };
             match find_user(passwd, |u| u.uid == uid)? {
@@ -93,5 +94,5 @@ fn image_groups(user: &str, files: &CachedFiles, options: &Options) -> Result<Ve
     // group. Fixed by containerd PR #13587, still open upstream.
     let same_name = |group_name: &[u8]| options.exclude_same_name_group && group_name == name;
     let gids = find_groups(group, options.parser, |g| !same_name(g.name) && g.has_member(name))?;
-    Ok(gids.into_iter().map(go::uint32).collect())
+    Ok(gids.into_iter().map(golang::uint32).collect())
 }

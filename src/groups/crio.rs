@@ -6,10 +6,12 @@
 //! one as an absent file; a file that opens but cannot be read is an error.
 
 use super::files::{CachedFiles, EtcFile};
-use super::go::{self, NumError};
 use super::kubelet::cri_supplemental_groups;
 use super::userdb::{ParserVersion, find_groups, find_user};
 use super::{ContainerUser, Error, MAX_ID, Options, RangeCheck, Runtime, SecurityContext, SupplementalGroupsPolicy};
+use crate::golang;
+use crate::golang::strconv::{self, IntError};
+use std::collections::HashSet;
 
 pub(crate) fn resolve(
     user: &str,
@@ -18,15 +20,18 @@ pub(crate) fn resolve(
     options: &Options,
 ) -> Result<ContainerUser, Error> {
     let exec = get_exec_user(user, files, options.parser)?;
-    let uid = go::uint32(exec.uid);
-    let gid = sc.run_as_group.map_or(go::uint32(exec.gid), go::uint32);
+    let uid = golang::uint32(exec.uid);
+    let gid = sc.run_as_group.map_or(golang::uint32(exec.gid), golang::uint32);
     let mut groups = vec![gid];
     let image_groups = match sc.supplemental_groups_policy {
         SupplementalGroupsPolicy::Merge => exec.sgids,
         SupplementalGroupsPolicy::Strict => Vec::new(),
     };
-    for gid in image_groups.into_iter().map(go::uint32).chain(cri_supplemental_groups(sc)) {
-        if !groups.contains(&gid) {
+    // CRI-O scans the list for each gid; a set keeps that linear for an
+    // image whose /etc/group lists the user in hundreds of thousands of groups.
+    let mut seen = HashSet::from([gid]);
+    for gid in image_groups.into_iter().map(golang::uint32).chain(cri_supplemental_groups(sc)) {
+        if seen.insert(gid) {
             groups.push(gid);
         }
     }
@@ -50,15 +55,15 @@ struct ExecUser {
 /// front. The image groups are read only when the matched line has a
 /// non-empty name.
 fn get_exec_user(user: &str, files: &CachedFiles, parser: ParserVersion) -> Result<ExecUser, Error> {
-    let numeric = go::parse_int(user.as_bytes());
+    let numeric = strconv::parse_int(user.as_bytes());
     let out_of_range =
         || Error::UidOutOfRange { value: user.to_owned(), refused_by: RangeCheck::Runtime(Runtime::CriO) };
     let in_range = |uid: i64| (0..=MAX_ID).contains(&uid);
     // v0.4.1's parseNumeric refuses these before any file is read.
     let unusable_number = match numeric {
         Ok(uid) => !in_range(uid),
-        Err(NumError::Range(_)) => true,
-        Err(NumError::Syntax) => false,
+        Err(IntError::Range(_)) => true,
+        Err(IntError::Syntax) => false,
     };
     if parser == ParserVersion::V0_4_1 && unusable_number {
         return Err(out_of_range());

@@ -63,7 +63,7 @@ fn resolve_case(args: &Value) -> Result<Value, EvalError> {
         exclude_same_name_group: case.exclude_same_name_group.unwrap_or(defaults.exclude_same_name_group),
         ..defaults
     };
-    let user = resolve(&case.image_user, &sc, &files, &options).map_err(|err| EvalError::new(err.kind(), err))?;
+    let user = resolve(&case.image_user, &sc, &files, &options).map_err(EvalError::module)?;
     Ok(json!({"uid": user.uid, "gid": user.gid, "groups": user.supplemental_groups}))
 }
 

@@ -2,8 +2,8 @@
 //! range validation, and the translation of the image `USER` and the security
 //! context into the CRI user and supplemental-group list.
 
-use super::go;
 use super::{Error, MAX_ID, RangeCheck, SecurityContext};
+use crate::golang::{self, strconv};
 
 /// The Kubernetes API's `IsValidUserID` / `IsValidGroupID`: every id field in
 /// `0..=2147483647`, uid first. The API server refuses such a pod, so no
@@ -42,7 +42,7 @@ pub(crate) fn cri_user(image_user: &str, run_as_user: Option<i64>) -> String {
     if user.is_empty() {
         return "0".to_owned();
     }
-    match go::parse_int(user.as_bytes()) {
+    match strconv::parse_int(user.as_bytes()) {
         Ok(uid) => uid.to_string(),
         Err(_) => user.to_owned(),
     }
@@ -52,7 +52,7 @@ pub(crate) fn cri_user(image_user: &str, run_as_user: Option<i64>) -> String {
 /// `supplementalGroups` in manifest order, duplicates kept (the runtimes remove
 /// them). Only called after [`validate`], so every id fits a `u32`.
 pub(crate) fn cri_supplemental_groups(sc: &SecurityContext) -> impl Iterator<Item = u32> + '_ {
-    sc.fs_group.into_iter().chain(sc.supplemental_groups.iter().copied()).map(go::uint32)
+    sc.fs_group.into_iter().chain(sc.supplemental_groups.iter().copied()).map(golang::uint32)
 }
 
 #[cfg(test)]

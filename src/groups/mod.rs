@@ -8,6 +8,13 @@
 //! `status.containerStatuses[].user.linux`). The path is the one a pod takes:
 //! the kubelet's translation to CRI, then the runtime's own resolution.
 //!
+//! Upstream: the kubelet's `pkg/kubelet/kuberuntime/kuberuntime_container.go`
+//! and `helpers.go` (security context to CRI), containerd's CRI plugin
+//! (`WithUser`, `WithAdditionalGIDs`) and CRI-O's `GetExecUser`, both over
+//! `github.com/moby/sys/user`. Why it matters: under Strict the groups a
+//! process runs with must not silently grow from the image, and a policy or
+//! admission check needs the same answer the runtime will give.
+//!
 //! ```
 //! use nodecore::groups::{self, InMemoryFiles, Options, SecurityContext, SupplementalGroupsPolicy};
 //!
@@ -52,7 +59,6 @@ mod crio;
 mod error;
 mod eval;
 mod files;
-mod go;
 mod kubelet;
 mod rootfs;
 mod userdb;

@@ -20,7 +20,18 @@
 
 use super::Error;
 use super::files::EtcFile;
-use super::go::{atoi_lossy, trim_space};
+use crate::golang::bytes::trim_space;
+use crate::golang::strconv::{IntError, parse_int};
+
+/// How `moby/sys/user` reads a numeric field: `strconv.Atoi` with the error
+/// ignored, so malformed text is 0 and an overflow is clamped to the `i64`
+/// bounds (not 0).
+fn atoi_lossy(s: &[u8]) -> i64 {
+    match parse_int(s) {
+        Ok(value) | Err(IntError::Range(value)) => value,
+        Err(IntError::Syntax) => 0,
+    }
+}
 
 /// Which release of `moby/sys/user` to read the files as.
 ///
@@ -219,6 +230,15 @@ fn lines(text: &[u8], limit: Option<usize>) -> impl Iterator<Item = Result<&[u8]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lossy_integers_are_zero_or_clamped() {
+        assert_eq!(atoi_lossy(b"abc"), 0);
+        assert_eq!(atoi_lossy(b" 4"), 0);
+        assert_eq!(atoi_lossy(b"99999999999999999999"), i64::MAX);
+        assert_eq!(atoi_lossy(b"-99999999999999999999"), i64::MIN);
+        assert_eq!(atoi_lossy(b"+1600"), 1600);
+    }
 
     fn user(line: &str) -> (String, i64, i64) {
         let users = parse_passwd(line.as_bytes()).unwrap();

@@ -1,4 +1,8 @@
-//! PID accounting per pod cgroup and per node, as the kubelet does it.
+//! PID accounting per pod cgroup and per node, as the kubelet does it
+//! (upstream `pkg/kubelet/stats/pidlimit/pidlimit_linux.go` for the node,
+//! cadvisor's process statistics through the stats provider for pods, and
+//! `pod_container_manager_linux.go` for `podPidsLimit`). These numbers feed
+//! the `pid.available` eviction signal and the PID-pressure ranking.
 //!
 //! * [`NodePids`]: the node's PID limit and running tasks, the inputs of the
 //!   `pid.available` eviction signal.
@@ -19,7 +23,6 @@
 //! # Ok::<(), nodecore::pids::Error>(())
 //! ```
 
-pub(crate) mod cgroupfs;
 mod error;
 mod node;
 mod pod;

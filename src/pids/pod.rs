@@ -10,13 +10,25 @@
 //! pids controller (`pids.current`, `pids.max`) count THREADS. Upstream has
 //! this unit mismatch; so does this module.
 
-use super::{Error, cgroupfs};
+use super::Error;
+use crate::cgroups::files::{self, Backing};
 use std::path::{Path, PathBuf};
 
 /// The processes directly in one cgroup (the lines of its `cgroup.procs`),
 /// as cadvisor's `ProcessCount`.
+///
+/// cadvisor counts the file's lines (split on newlines, a final empty piece
+/// dropped) without reading them as process ids, so this does not use
+/// [`files::procs`], which parses each id and reads `cgroup.threads` in a
+/// threaded cgroup as runc does.
 pub fn cgroup_process_count(dir: &Path) -> Result<u64, Error> {
-    cgroupfs::count_procs(dir)
+    let path = dir.join("cgroup.procs");
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })?;
+    let mut pieces: Vec<&str> = text.split('\n').collect();
+    if pieces.last() == Some(&"") {
+        pieces.pop();
+    }
+    Ok(pieces.len() as u64)
 }
 
 /// Merges per-container counts as the kubelet merges process stats: `None`
@@ -87,14 +99,20 @@ impl PodCgroup {
         Ok(merge_process_counts(parts))
     }
 
-    /// Tasks (threads) in the pod, the pids controller's `pids.current`.
+    /// Tasks (threads) in the pod, the pids controller's `pids.current`
+    /// (read as runc's `GetCgroupParamUint`, see [`files::read_u64`]).
     pub fn pids_current(&self) -> Result<u64, Error> {
-        cgroupfs::read_u64(&self.dir, "pids.current")
+        Ok(files::read_u64(&self.dir, "pids.current")?)
     }
 
-    /// The pod's `pids.max`.
+    /// The pod's `pids.max`. The kernel writes `max` or a number of at most
+    /// `PID_MAX_LIMIT`, so the `u64::MAX` that [`files::read_u64`] reads for
+    /// `max` is no limit.
     pub fn pids_limit(&self) -> Result<PidsLimit, Error> {
-        Ok(cgroupfs::read_limit(&self.dir, "pids.max")?.map_or(PidsLimit::Max, PidsLimit::Limit))
+        Ok(match files::read_u64(&self.dir, "pids.max")? {
+            u64::MAX => PidsLimit::Max,
+            limit => PidsLimit::Limit(limit),
+        })
     }
 
     /// Applies the kubelet's `podPidsLimit` (`--pod-max-pids`): a positive
@@ -104,7 +122,7 @@ impl PodCgroup {
         if pod_pids_limit <= 0 {
             return Ok(false);
         }
-        cgroupfs::write(&self.dir, "pids.max", &pod_pids_limit.to_string())?;
+        files::write(&self.dir, "pids.max", &pod_pids_limit.to_string(), Backing::Cgroupfs)?;
         Ok(true)
     }
 }
@@ -120,6 +138,31 @@ mod tests {
         assert_eq!(merge_process_counts([None, Some(3)]), Some(3));
         assert_eq!(merge_process_counts([Some(0), None]), Some(0));
         assert_eq!(merge_process_counts([Some(2), Some(3), None]), Some(5));
+    }
+
+    #[test]
+    fn files_of_a_cgroup_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let put = |file: &str, text: &str| std::fs::write(dir.path().join(file), text).unwrap();
+        let pod = PodCgroup::new(dir.path());
+        put("cgroup.procs", "12\n13\n14\n");
+        put("pids.max", "max\n");
+        put("pids.current", "7\n");
+        put("memory.stat", "cache 5\ninactive_file 10\ntotal_inactive_file 30\n");
+        assert_eq!(cgroup_process_count(dir.path()).unwrap(), 3);
+        assert_eq!(pod.pids_limit().unwrap(), PidsLimit::Max);
+        assert_eq!(pod.pids_current().unwrap(), 7);
+        let stat = files::read_keyed(dir.path(), "memory.stat").unwrap();
+        assert_eq!(stat.get("inactive_file"), Some(&10));
+        assert_eq!(stat.get("total_inactive_file"), Some(&30));
+        assert_eq!(stat.get("active_file"), None);
+        put("cgroup.procs", "");
+        assert_eq!(cgroup_process_count(dir.path()).unwrap(), 0);
+        put("cgroup.procs", "12");
+        assert_eq!(cgroup_process_count(dir.path()).unwrap(), 1);
+        put("pids.max", "lots\n");
+        assert_eq!(pod.pids_limit().unwrap_err().kind(), "invalid-file");
+        assert_eq!(PodCgroup::new(dir.path().join("absent")).pids_current().unwrap_err().kind(), "io");
     }
 
     #[test]

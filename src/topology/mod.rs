@@ -1,4 +1,6 @@
-//! The CPU topology the kubelet's CPU manager works on.
+//! The CPU topology the kubelet's CPU manager works on (upstream
+//! `pkg/kubelet/cm/cpumanager/topology/topology.go`, fed by cadvisor's
+//! `utils/sysfs` machine info).
 //!
 //! For every logical CPU the model records its physical core, socket, NUMA
 //! node and uncore (last-level) cache, exactly as the kubelet's

@@ -55,6 +55,7 @@
 
 use super::{CpuDetails, CpuInfo, CpuTopology, Error, NumaDistances, distances};
 use crate::cpuset::CpuSet;
+use crate::golang::strconv;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -374,16 +375,14 @@ fn numbered_entries(dir: &Path, prefix: &str) -> Result<Vec<(String, usize)>, Er
     Ok(numbered)
 }
 
-/// A non-negative id as Go's `strconv.Atoi` reads the trimmed text.
+/// A non-negative id as Go's `strconv.Atoi` reads the trimmed text
+/// (`strings.TrimSpace` and Rust's `trim` strip the same Unicode spaces).
 fn parse_id(path: &Path, text: &str) -> Result<usize, Error> {
-    let trimmed = text.trim();
-    let digits = trimmed.strip_prefix('+').unwrap_or(trimmed);
-    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(id) = digits.parse() {
-            return Ok(id);
-        }
-    }
-    Err(Error::Malformed { path: path.to_owned(), text: text.to_owned(), expected: "a non-negative integer" })
+    strconv::atoi(text.trim()).ok().and_then(|id| usize::try_from(id).ok()).ok_or_else(|| Error::Malformed {
+        path: path.to_owned(),
+        text: text.to_owned(),
+        expected: "a non-negative integer",
+    })
 }
 
 /// Go's `fmt.Sscanf(text, "%d")`: leading white space, an optional sign, at

@@ -1,3 +1,5 @@
+use crate::golang::quote;
+use crate::golang::strconv::{self, num_error};
 use thiserror::Error;
 
 /// Why a topology manager could not be made, or a merge has no answer.
@@ -8,10 +10,10 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum Error {
     /// An option name the topology manager does not know.
-    #[error("unknown Topology Manager Policy option: {0:?}")]
+    #[error("unknown Topology Manager Policy option: {}", quote(.0))]
     UnknownOption(String),
     /// An alpha- or beta-level option while its feature gate is off.
-    #[error("topology manager policy {level}-level options not enabled, but option {name:?} provided")]
+    #[error("topology manager policy {level}-level options not enabled, but option {} provided", quote(name))]
     OptionNotEnabled {
         /// `"alpha"` or `"beta"`.
         level: &'static str,
@@ -19,7 +21,7 @@ pub enum Error {
         name: String,
     },
     /// A boolean option whose value is not one of Go's `ParseBool` spellings.
-    #[error("bad value for option {name:?}: strconv.ParseBool: parsing {value:?}: invalid syntax")]
+    #[error("bad value for option {}: {}", quote(name), num_error("ParseBool", value, strconv::SYNTAX))]
     BadBool {
         /// The option given.
         name: String,
@@ -27,7 +29,7 @@ pub enum Error {
         value: String,
     },
     /// An integer option whose value Go's `Atoi` refuses.
-    #[error("unable to convert policy option to integer {name:?}: strconv.Atoi: parsing {value:?}: {reason}")]
+    #[error("unable to convert policy option to integer {}: {}", quote(name), num_error("Atoi", value, reason))]
     BadInteger {
         /// The option given.
         name: String,
@@ -71,12 +73,31 @@ pub enum Error {
         max: usize,
     },
     /// A policy name other than none, best-effort, restricted and
-    /// single-numa-node.
-    #[error("unknown policy: {0:?}")]
+    /// single-numa-node. Upstream writes the name between quotes as it is
+    /// (`\"%s\"`), not Go-quoted.
+    #[error("unknown policy: \"{0}\"")]
     UnknownPolicy(String),
     /// A scope name other than container and pod.
-    #[error("unknown scope: {0:?}")]
+    #[error("unknown scope: \"{0}\"")]
     UnknownScope(String),
+    /// The merge's search for the best non-preferred hint would examine more
+    /// than [`MAX_MERGE_STEPS`](crate::topologymanager::MAX_MERGE_STEPS)
+    /// masks, or search more than
+    /// [`MAX_MERGE_LISTS`](crate::topologymanager::MAX_MERGE_LISTS) lists.
+    /// Upstream would walk the cross product of the lists and never finish
+    /// either.
+    #[error(
+        "the hint merge was refused: {lists} hint lists of up to {longest} hints have more combinations than \
+         the search examines ({steps} masks)"
+    )]
+    MergeTooComplex {
+        /// The number of hint lists merged.
+        lists: usize,
+        /// The length of the longest list.
+        longest: usize,
+        /// The budget that ran out.
+        steps: u64,
+    },
 }
 
 impl Error {
@@ -93,6 +114,7 @@ impl Error {
             Error::TooManyNumaNodes { .. } => "too-many-numa-nodes",
             Error::UnknownPolicy(_) => "unknown-policy",
             Error::UnknownScope(_) => "unknown-scope",
+            Error::MergeTooComplex { .. } => "merge-too-complex",
         }
     }
 }

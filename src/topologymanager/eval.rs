@@ -56,23 +56,26 @@ fn merge(input: MergeInput) -> Result<Value, EvalError> {
                 .collect::<Result<ProviderHints, EvalError>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let error = |err: super::Error| EvalError::new(err.kind(), err);
     let policy =
         Policy::from_config(&input.policy, &input.options, OptionGates::default(), &input.numa_nodes, &distances)
-            .map_err(error)?;
-    let outcome = policy.merge(&providers).map_err(error)?;
-    Ok(json!({
-        "affinity": outcome.hint.numa_node_affinity.map(BitMask::get_bits),
-        "preferred": outcome.hint.preferred,
-        "admit": outcome.admit,
-    }))
+            .map_err(EvalError::module)?;
+    let outcome = policy.merge(&providers).map_err(EvalError::module)?;
+    let mut answer = hint_json(&outcome.hint);
+    answer["admit"] = json!(outcome.admit);
+    Ok(answer)
 }
 
 fn hint(input: HintInput) -> Result<TopologyHint, EvalError> {
-    let mask = input
-        .affinity
-        .map(BitMask::new)
-        .transpose()
-        .map_err(|err| EvalError::invalid_input(format!("hint affinity: {err}")))?;
-    Ok(TopologyHint::new(mask, input.preferred))
+    Ok(TopologyHint::new(affinity(input.affinity)?, input.preferred))
+}
+
+/// A hint as the case files write it: `{"affinity": [nodes] | null, "preferred"}`.
+pub(crate) fn hint_json(hint: &TopologyHint) -> Value {
+    json!({"affinity": hint.numa_node_affinity.map(BitMask::get_bits), "preferred": hint.preferred})
+}
+
+/// A hint's `affinity` as the case files write it: NUMA node ids, or `null`
+/// for any node.
+pub(crate) fn affinity(nodes: Option<Vec<usize>>) -> Result<Option<BitMask>, EvalError> {
+    nodes.map(BitMask::new).transpose().map_err(|err| EvalError::invalid_input(format!("hint affinity: {err}")))
 }

@@ -3,8 +3,8 @@
 
 use super::scope::{self, HintStore};
 use super::{
-    AdmissionError, DistanceIndexing, Error, HintProvider, OptionGates, Pod, Policy, PolicyName, ScopeName,
-    TopologyHint,
+    AdmissionError, ContainerAdmission, DistanceIndexing, Error, HintProvider, OptionGates, Pod, Policy, PolicyName,
+    ScopeName, TopologyHint,
 };
 use std::collections::BTreeMap;
 
@@ -113,8 +113,21 @@ impl<P: Pod + ?Sized> TopologyManager<P> {
     }
 
     /// Admits `pod` or says why not; on admission every container's hint is
-    /// stored and its resources allocated.
+    /// stored and its resources allocated, each provider given the
+    /// container's hint ([`HintProvider::allocate_with_affinity`]).
     pub fn admit(&mut self, pod: &P) -> Result<(), AdmissionError> {
+        match self.admit_containers(pod).pop() {
+            Some(ContainerAdmission { result: Err(refusal), .. }) => Err(refusal),
+            _ => Ok(()),
+        }
+    }
+
+    /// Admits `pod` as [`TopologyManager::admit`] does and says what happened
+    /// to each container handled, in admission order (init containers
+    /// first): its stored hint and its allocation. A refusal stops
+    /// admission, so only the last entry can hold one; in pod scope a
+    /// refused merge is reported on the first container.
+    pub fn admit_containers(&mut self, pod: &P) -> Vec<ContainerAdmission> {
         scope::admit(&self.policy, self.scope, &mut self.providers, &mut self.hints, pod)
     }
 

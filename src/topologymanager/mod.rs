@@ -5,7 +5,12 @@
 //! [`bitmask::BitMask`] of NUMA nodes. A [`Policy`] merges one
 //! [`ProviderHints`] map per provider into the hint to store and decides
 //! admission, with upstream's exact answer, tie-breaks included; a
-//! [`TopologyManager`] drives it per container or per pod.
+//! [`TopologyManager`] drives it per container or per pod, handing each
+//! provider the merged hint when it allocates (the CPU manager's provider is
+//! [`crate::cpumanager::StaticPolicyHintProvider`]).
+//!
+//! Upstream: `pkg/kubelet/cm/topologymanager/` — `bitmask/`, `policy_*.go`,
+//! `policy_options.go`, `numa_info.go`, `scope_*.go`, `topology_manager.go`.
 //!
 //! Upstream merges by walking the cross product of all hint lists, which is
 //! why it refuses machines with more than 8 NUMA nodes by default: four
@@ -48,13 +53,14 @@ mod policy;
 mod scope;
 
 pub use error::Error;
-pub(crate) use eval::eval;
+pub(crate) use eval::{affinity, eval, hint_json};
 pub use hint::{ProviderHints, TopologyHint};
 pub use manager::{TopologyManager, TopologyManagerConfig};
+pub use merge::{MAX_MERGE_LISTS, MAX_MERGE_STEPS};
 pub use numa_info::{DistanceIndexing, NumaInfo};
 pub use options::{
     DEFAULT_MAX_ALLOWABLE_NUMA_NODES, MAX_ALLOWABLE_NUMA_NODES, OptionGates, PREFER_CLOSEST_NUMA_NODES,
     TopologyManagerOptions,
 };
 pub use policy::{MergeOutcome, Policy, PolicyName};
-pub use scope::{AdmissionError, HintProvider, Pod, ScopeName};
+pub use scope::{AdmissionError, ContainerAdmission, HintProvider, Pod, ScopeName};

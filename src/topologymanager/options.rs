@@ -1,6 +1,7 @@
 //! The topology manager's policy options (`topologyManagerPolicyOptions`).
 
 use super::Error;
+use crate::golang::strconv;
 
 /// Name of the option that ranks equally wide masks by average NUMA distance.
 pub const PREFER_CLOSEST_NUMA_NODES: &str = "prefer-closest-numa-nodes";
@@ -97,13 +98,13 @@ impl TopologyManagerOptions {
             let (name, value) = (name.as_ref(), value.as_ref());
             check_available(name, gates)?;
             if name == PREFER_CLOSEST_NUMA_NODES {
-                opts.prefer_closest_numa = go_parse_bool(value)
+                opts.prefer_closest_numa = strconv::parse_bool(value)
                     .ok_or_else(|| Error::BadBool { name: name.to_owned(), value: value.to_owned() })?;
             } else {
-                let limit = go_atoi(value).map_err(|reason| Error::BadInteger {
+                let limit = strconv::atoi(value).map_err(|err| Error::BadInteger {
                     name: name.to_owned(),
                     value: value.to_owned(),
-                    reason,
+                    reason: err.reason(),
                 })?;
                 opts.max_allowable_numa_nodes = usize::try_from(limit)
                     .ok()
@@ -124,25 +125,6 @@ fn check_available(name: &str, gates: OptionGates) -> Result<(), Error> {
         }
         Some(_) => Ok(()),
     }
-}
-
-/// Go's `strconv.ParseBool`.
-fn go_parse_bool(text: &str) -> Option<bool> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
-}
-
-/// Go's `strconv.Atoi` on a 64-bit platform: an optional sign, then decimal
-/// digits only; the error reason as Go words it.
-fn go_atoi(text: &str) -> Result<i64, &'static str> {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("invalid syntax");
-    }
-    text.parse::<i64>().map_err(|_| "value out of range")
 }
 
 #[cfg(test)]

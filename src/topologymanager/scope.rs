@@ -24,6 +24,36 @@ pub trait HintProvider<P: ?Sized> {
     fn get_pod_topology_hints(&self, pod: &P) -> ProviderHints;
     /// Allocates the container's resources, after its hint is stored.
     fn allocate(&mut self, pod: &P, container: &str) -> Result<(), AdmissionError>;
+
+    /// Allocates the container's resources within `affinity`, the hint the
+    /// topology manager stored for it: what upstream providers read back
+    /// with the topology manager's `GetAffinity` in their `Allocate` (the
+    /// default hint, any node and not preferred, under policy `none`). The
+    /// topology manager calls this; the default implementation ignores the
+    /// hint and calls [`HintProvider::allocate`].
+    fn allocate_with_affinity(
+        &mut self,
+        pod: &P,
+        container: &str,
+        affinity: TopologyHint,
+    ) -> Result<(), AdmissionError> {
+        let _ = affinity;
+        self.allocate(pod, container)
+    }
+}
+
+/// What admission did for one container (see
+/// [`TopologyManager::admit_containers`](super::TopologyManager::admit_containers)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerAdmission {
+    /// The container's name.
+    pub container: String,
+    /// The merged hint stored for the container and passed to its
+    /// allocation; `None` under policy `none` (nothing is merged) and when
+    /// the merge refused the pod.
+    pub hint: Option<TopologyHint>,
+    /// The allocation, or why the pod was refused at this container.
+    pub result: Result<(), AdmissionError>,
 }
 
 /// Why a pod was not admitted (upstream's `PodAdmitResult` with `Admit`
@@ -93,42 +123,70 @@ impl FromStr for ScopeName {
 pub(super) type HintStore = BTreeMap<String, BTreeMap<String, TopologyHint>>;
 
 /// Admits `pod` under `policy` in `scope`, storing each container's hint in
-/// `store` and allocating through `providers`, as upstream's scopes do.
+/// `store` and allocating through `providers`, as upstream's scopes do; one
+/// entry per container handled, in order, the last one holding the refusal
+/// if there is one.
 ///
 /// Policy `none` merges nothing and only allocates. Container scope merges
 /// and allocates container by container and stops at the first refusal
-/// (earlier containers keep their hints); pod scope merges once for the pod.
+/// (earlier containers keep their hints); pod scope merges once for the pod,
+/// and a refused merge is reported on the first container, before which
+/// admission stops.
 pub(super) fn admit<P: Pod + ?Sized>(
     policy: &Policy,
     scope: ScopeName,
     providers: &mut [Box<dyn HintProvider<P> + Send>],
     store: &mut HintStore,
     pod: &P,
-) -> Result<(), AdmissionError> {
+) -> Vec<ContainerAdmission> {
     let containers = pod.container_names();
-    if policy.name() == PolicyName::None {
-        return containers.iter().try_for_each(|c| allocate(providers, pod, c));
-    }
-    match scope {
-        ScopeName::Container => {
-            for container in containers {
-                let hints: Vec<_> = providers.iter().map(|p| p.get_topology_hints(pod, container)).collect();
-                let hint = merge_for_admission(policy, &hints)?;
-                store.entry(pod.uid().to_owned()).or_default().insert(container.to_owned(), hint);
-                allocate(providers, pod, container)?;
-            }
-            Ok(())
-        }
-        ScopeName::Pod => {
+    let mut admissions = Vec::with_capacity(containers.len());
+    let pod_hint = match (policy.name(), scope) {
+        (PolicyName::None, _) | (_, ScopeName::Container) => None,
+        (_, ScopeName::Pod) => {
             let hints: Vec<_> = providers.iter().map(|p| p.get_pod_topology_hints(pod)).collect();
-            let hint = merge_for_admission(policy, &hints)?;
-            for container in containers {
-                store.entry(pod.uid().to_owned()).or_default().insert(container.to_owned(), hint);
-                allocate(providers, pod, container)?;
+            match merge_for_admission(policy, &hints) {
+                Ok(hint) => Some(hint),
+                Err(refusal) => {
+                    let container = containers.first().copied().unwrap_or_default().to_owned();
+                    admissions.push(ContainerAdmission { container, hint: None, result: Err(refusal) });
+                    return admissions;
+                }
             }
-            Ok(())
+        }
+    };
+    for container in containers {
+        let hint = match (policy.name(), pod_hint) {
+            (PolicyName::None, _) => None,
+            (_, Some(hint)) => Some(hint),
+            (_, None) => {
+                let hints: Vec<_> = providers.iter().map(|p| p.get_topology_hints(pod, container)).collect();
+                match merge_for_admission(policy, &hints) {
+                    Ok(hint) => Some(hint),
+                    Err(refusal) => {
+                        admissions.push(ContainerAdmission {
+                            container: container.to_owned(),
+                            hint: None,
+                            result: Err(refusal),
+                        });
+                        return admissions;
+                    }
+                }
+            }
+        };
+        if let Some(hint) = hint {
+            store.entry(pod.uid().to_owned()).or_default().insert(container.to_owned(), hint);
+        }
+        // Upstream's providers read the stored hint back; nothing stored is the default hint.
+        let affinity = hint.unwrap_or_default();
+        let result = providers.iter_mut().try_for_each(|p| p.allocate_with_affinity(pod, container, affinity));
+        let refused = result.is_err();
+        admissions.push(ContainerAdmission { container: container.to_owned(), hint, result });
+        if refused {
+            break;
         }
     }
+    admissions
 }
 
 /// The merged hint of an admitted merge, or the refusal.
@@ -139,12 +197,4 @@ fn merge_for_admission(policy: &Policy, hints: &[ProviderHints]) -> Result<Topol
         // Where upstream panics on a short distance row, refuse the pod.
         Err(err) => Err(AdmissionError { reason: "TopologyAffinityError".to_owned(), message: err.to_string() }),
     }
-}
-
-fn allocate<P: Pod + ?Sized>(
-    providers: &mut [Box<dyn HintProvider<P> + Send>],
-    pod: &P,
-    container: &str,
-) -> Result<(), AdmissionError> {
-    providers.iter_mut().try_for_each(|p| p.allocate(pod, container))
 }

@@ -5,22 +5,24 @@
 //! [`Node`] and [`Node::admit`] are shared with the preview of
 //! `nodecore report`.
 
+use super::input;
 use super::style::{self, Section};
 use super::topology::Machine;
 use nodecore::cpumanager::state::State;
 use nodecore::cpumanager::{
-    Container, Error as CpuError, Maturity, OptionsError, Pod, PolicyOptionGates, QosClass, StaticPolicy,
+    Container, Maturity, OptionsError, Pod, PolicyOptionGates, QosClass, StaticPolicy, StaticPolicyHintProvider,
     StaticPolicyOptions,
 };
 use nodecore::cpuset::CpuSet;
 use nodecore::eviction::Quantity;
 use nodecore::topologymanager::{
-    AdmissionError, OptionGates, Policy, PolicyName, ProviderHints, ScopeName, TopologyHint,
+    AdmissionError, OptionGates, ScopeName, TopologyHint, TopologyManager, TopologyManagerConfig,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub const EXAMPLE: &str = "\
 Examples:
@@ -94,6 +96,13 @@ pub struct CpuManagerConfig {
     pub alpha_options: bool,
 }
 
+impl CpuManagerConfig {
+    /// Default options and gates, with `reserved`.
+    pub fn new(reserved: Reserved) -> Self {
+        CpuManagerConfig { options: BTreeMap::new(), reserved, alpha_options: false }
+    }
+}
+
 pub enum Reserved {
     Cpus(CpuSet),
     Count(usize),
@@ -107,12 +116,26 @@ pub struct TopologyManagerSettings {
     pub alpha_options: bool,
 }
 
+impl TopologyManagerSettings {
+    /// `policy` in `scope`, with default options and gates.
+    pub fn new(policy: &str, scope: &str) -> Self {
+        TopologyManagerSettings {
+            policy: policy.to_owned(),
+            scope: scope.to_owned(),
+            options: BTreeMap::new(),
+            alpha_options: false,
+        }
+    }
+}
+
 /// A machine as the kubelet's CPU manager (static policy, empty state) and
-/// topology manager see it at start-up.
+/// topology manager see it at start-up, the static policy registered as the
+/// topology manager's only hint provider.
 pub struct Node {
-    pub cpu_policy: StaticPolicy,
-    pub state: State,
-    pub topology_manager: Policy,
+    pub cpu_policy: Arc<StaticPolicy>,
+    pub state: Arc<State>,
+    pub topology_manager: TopologyManager<Pod>,
+    /// The scope asked for (under policy `none` the topology manager uses none).
     pub scope: ScopeName,
 }
 
@@ -128,10 +151,17 @@ impl Node {
         } else {
             distances.keys().copied().collect()
         };
-        let gates = OptionGates { alpha_options: tm.alpha_options, beta_options: true };
-        let topology_manager = Policy::from_config(&tm.policy, &tm.options, gates, &node_ids, &distances)
+        let config = TopologyManagerConfig {
+            policy: tm.policy.clone(),
+            scope: tm.scope.clone(),
+            options: tm.options.clone(),
+            gates: OptionGates { alpha_options: tm.alpha_options, beta_options: true },
+            ..TopologyManagerConfig::default()
+        };
+        // Policy `none` takes any scope; the command still refuses a bad one.
+        let (mut topology_manager, scope) = TopologyManager::new(&config, &node_ids, &distances)
+            .and_then(|manager| Ok((manager, tm.scope.parse::<ScopeName>()?)))
             .map_err(|err| format!("topology manager: {err}"))?;
-        let scope = tm.scope.parse::<ScopeName>().map_err(|err| format!("topology manager: {err}"))?;
 
         let mut cpu_gates = PolicyOptionGates::default();
         if cpu.alpha_options {
@@ -158,82 +188,28 @@ impl Node {
             .map_err(|err| format!("CPU manager: {err}"))?;
         let state = State::new_memory();
         cpu_policy.start(&state).map_err(|err| format!("CPU manager: {err}"))?;
+        let (cpu_policy, state) = (Arc::new(cpu_policy), Arc::new(state));
+        topology_manager.add_hint_provider(Box::new(StaticPolicyHintProvider::new(cpu_policy.clone(), state.clone())));
         Ok(Node { cpu_policy, state, topology_manager, scope })
     }
 
-    /// Admits `pod` as the kubelet's topology manager does with the CPU
-    /// manager as its only hint provider: per container (or once per pod,
-    /// with the pod scope) the CPU hints are merged by the policy, a refusal
-    /// stops admission, and otherwise the container's CPUs are allocated
-    /// with the merged hint's NUMA affinity. Policy `none` merges nothing.
-    /// Returns one outcome per container handled; the last one holds the
-    /// refusal if there was one.
-    pub fn admit(&self, pod: &Pod) -> Vec<Outcome> {
-        let mut outcomes = Vec::new();
-        let merging = self.topology_manager.name() != PolicyName::None;
-        let pod_hint = match (merging, self.scope) {
-            (true, ScopeName::Pod) => {
-                let hints = self.cpu_policy.get_pod_topology_hints(&self.state, pod);
-                match self.merge(hints) {
-                    Ok(hint) => Some(hint),
-                    Err(refusal) => {
-                        let first = pod.all_containers().next().map(|c| c.name.clone()).unwrap_or_default();
-                        outcomes.push(Outcome { container: first, exclusive: 0, hint: None, result: Err(refusal) });
-                        return outcomes;
-                    }
+    /// Admits `pod` through the topology manager and says what each container
+    /// handled got: its merged hint (none under policy `none`) and its
+    /// exclusive CPUs, or the refusal that stopped admission.
+    pub fn admit(&mut self, pod: &Pod) -> Vec<Outcome> {
+        let admissions = self.topology_manager.admit_containers(pod);
+        admissions
+            .into_iter()
+            .map(|admission| {
+                let container = pod.all_containers().find(|c| c.name == admission.container);
+                Outcome {
+                    exclusive: container.map_or(0, |container| pod.guaranteed_cpus(container)),
+                    hint: admission.hint,
+                    result: admission.result.map(|()| self.state.get_cpu_set(&pod.uid, &admission.container)),
+                    container: admission.container,
                 }
-            }
-            _ => None,
-        };
-        for container in pod.all_containers() {
-            let exclusive = pod.guaranteed_cpus(container);
-            let hint = match (merging, pod_hint) {
-                (false, _) => None,
-                (true, Some(hint)) => Some(hint),
-                (true, None) => match self.merge(self.cpu_policy.get_topology_hints(&self.state, pod, container)) {
-                    Ok(hint) => Some(hint),
-                    Err(refusal) => {
-                        let name = container.name.clone();
-                        outcomes.push(Outcome { container: name, exclusive, hint: None, result: Err(refusal) });
-                        return outcomes;
-                    }
-                },
-            };
-            let affinity = hint.and_then(|hint| hint.numa_node_affinity);
-            let result = self
-                .cpu_policy
-                .allocate(&self.state, pod, container, affinity)
-                .map(|()| self.state.get_cpu_set(&pod.uid, &container.name))
-                .map_err(admission_error);
-            let refused = result.is_err();
-            outcomes.push(Outcome { container: container.name.clone(), exclusive, hint, result });
-            if refused {
-                break;
-            }
-        }
-        outcomes
-    }
-
-    fn merge(&self, hints: Result<ProviderHints, CpuError>) -> Result<TopologyHint, AdmissionError> {
-        let hints = hints.map_err(admission_error)?;
-        match self.topology_manager.merge(&[hints]) {
-            Ok(outcome) if outcome.admit => Ok(outcome.hint),
-            Ok(_) => Err(AdmissionError::topology_affinity()),
-            Err(err) => Err(AdmissionError { reason: "TopologyAffinityError".to_owned(), message: err.to_string() }),
-        }
-    }
-}
-
-/// The kubelet's admission result for a CPU manager error
-/// (`admission.GetPodAdmitResult`): SMT alignment errors carry their own
-/// reason, everything else is unexpected.
-fn admission_error(err: CpuError) -> AdmissionError {
-    match err {
-        CpuError::SmtAlignment(smt) => AdmissionError {
-            reason: nodecore::cpumanager::SmtAlignmentError::TYPE.to_owned(),
-            message: smt.to_string(),
-        },
-        other => AdmissionError::unexpected(other),
+            })
+            .collect()
     }
 }
 
@@ -353,13 +329,12 @@ fn describe_milli(milli: u64) -> String {
 }
 
 pub fn run(args: Args) -> io::Result<ExitCode> {
-    let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
     let machine = match &args.topology {
         Some(from) => Machine::load(from),
         None => Machine::discover(false),
     }
-    .map_err(invalid)?;
-    let pod = build_pod(&args.requests, args.qos).map_err(invalid)?;
+    .map_err(input::invalid)?;
+    let pod = build_pod(&args.requests, args.qos).map_err(input::invalid)?;
     let cpu = CpuManagerConfig {
         options: args.options.into_iter().collect(),
         reserved: match args.reserved {
@@ -374,7 +349,7 @@ pub fn run(args: Args) -> io::Result<ExitCode> {
         options: args.topology_manager_options.into_iter().collect(),
         alpha_options: args.alpha_options,
     };
-    let node = Node::new(&machine, &cpu, &tm).map_err(invalid)?;
+    let mut node = Node::new(&machine, &cpu, &tm).map_err(input::invalid)?;
     let outcomes = node.admit(&pod);
     let admitted = outcomes.iter().all(|outcome| outcome.result.is_ok());
     let shared = node.state.get_default_cpu_set();
@@ -384,7 +359,7 @@ pub fn run(args: Args) -> io::Result<ExitCode> {
         let answer = json!({
             "topology": machine.source,
             "reserved": node.cpu_policy.reserved_cpus().to_string(),
-            "topology_manager_policy": node.topology_manager.name().as_str(),
+            "topology_manager_policy": node.topology_manager.policy().name().as_str(),
             "admitted": admitted,
             "containers": outcomes.iter().map(Outcome::to_json).collect::<Vec<_>>(),
             "shared": shared.to_string(),
@@ -397,7 +372,10 @@ pub fn run(args: Args) -> io::Result<ExitCode> {
             machine.topology.details.len(),
             node.cpu_policy.reserved_cpus()
         ));
-        section.field("topology manager", format!("{}, {} scope", node.topology_manager.name(), node.scope.as_str()));
+        section.field(
+            "topology manager",
+            format!("{}, {} scope", node.topology_manager.policy().name(), node.scope.as_str()),
+        );
         let requests: BTreeMap<&str, u64> =
             pod.all_containers().map(|c| (c.name.as_str(), c.cpu_request_milli.unwrap_or(0))).collect();
         for outcome in &outcomes {
@@ -435,14 +413,8 @@ mod tests {
 
     fn node(name: &str, policy: &str, reserved: Reserved) -> Node {
         let machine = Machine::load(name).unwrap();
-        let cpu = CpuManagerConfig { options: BTreeMap::new(), reserved, alpha_options: false };
-        let tm = TopologyManagerSettings {
-            policy: policy.to_owned(),
-            scope: "container".to_owned(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
-        Node::new(&machine, &cpu, &tm).unwrap()
+        Node::new(&machine, &CpuManagerConfig::new(reserved), &TopologyManagerSettings::new(policy, "container"))
+            .unwrap()
     }
 
     #[test]
@@ -467,7 +439,7 @@ mod tests {
     #[test]
     fn containers_are_admitted_in_order_and_a_refusal_stops_admission() {
         // 4 cores x 2 threads; CPU 0 reserved, so its sibling 4 stays free for last.
-        let node = node("single-socket-ht", "none", Reserved::Count(1));
+        let mut node = node("single-socket-ht", "none", Reserved::Count(1));
         let pod =
             build_pod(&["a=2".into(), "b=500m".into(), "c=6".into(), "d=1".into()], QosClass::Guaranteed).unwrap();
         let outcomes = node.admit(&pod);
@@ -482,14 +454,14 @@ mod tests {
     #[test]
     fn restricted_refuses_what_cannot_be_aligned_and_best_effort_aligns() {
         // Two NUMA nodes of 6 CPUs each; CPU 0 reserved.
-        let best_effort = node("dual-socket-ht", "best-effort", Reserved::Count(1));
+        let mut best_effort = node("dual-socket-ht", "best-effort", Reserved::Count(1));
         let pod = build_pod(&["a=6".into()], QosClass::Guaranteed).unwrap();
         let outcome = &best_effort.admit(&pod)[0];
         assert_eq!(outcome.hint.unwrap().numa_node_affinity.unwrap().get_bits(), [1]);
         assert_eq!(outcome.result.as_ref().unwrap().as_ref().unwrap().to_string(), "1,3,5,7,9,11");
 
         // One reserved CPU on each node leaves 5 + 5: 6 CPUs fit no single node any more.
-        let restricted = node("dual-socket-ht", "restricted", Reserved::Cpus("0-1".parse().unwrap()));
+        let mut restricted = node("dual-socket-ht", "restricted", Reserved::Cpus("0-1".parse().unwrap()));
         let pod = build_pod(&["a=6".into()], QosClass::Guaranteed).unwrap();
         let outcome = &restricted.admit(&pod)[0];
         assert_eq!(outcome.result.as_ref().unwrap_err(), &AdmissionError::topology_affinity());
@@ -498,14 +470,8 @@ mod tests {
     #[test]
     fn the_pod_scope_merges_once_for_the_whole_pod() {
         let machine = Machine::load("dual-socket-ht").unwrap();
-        let cpu = CpuManagerConfig { options: BTreeMap::new(), reserved: Reserved::Count(1), alpha_options: false };
-        let tm = TopologyManagerSettings {
-            policy: "restricted".into(),
-            scope: "pod".into(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
-        let node = Node::new(&machine, &cpu, &tm).unwrap();
+        let cpu = CpuManagerConfig::new(Reserved::Count(1));
+        let mut node = Node::new(&machine, &cpu, &TopologyManagerSettings::new("restricted", "pod")).unwrap();
         // Six CPUs together fit only NUMA node 1 (node 0 lost CPU 0 to the reservation).
         let outcomes = node.admit(&build_pod(&["a=3".into(), "b=3".into()], QosClass::Guaranteed).unwrap());
         let node1: CpuSet = "1,3,5,7,9,11".parse().unwrap();
@@ -521,16 +487,9 @@ mod tests {
         let machine = Machine::load("single-socket-ht").unwrap();
         let cpu = CpuManagerConfig {
             options: [("full-pcpus-only".to_owned(), "true".to_owned())].into(),
-            reserved: Reserved::Count(1),
-            alpha_options: false,
+            ..CpuManagerConfig::new(Reserved::Count(1))
         };
-        let tm = TopologyManagerSettings {
-            policy: "none".into(),
-            scope: "container".into(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
-        let node = Node::new(&machine, &cpu, &tm).unwrap();
+        let mut node = Node::new(&machine, &cpu, &TopologyManagerSettings::new("none", "container")).unwrap();
         let outcomes = node.admit(&build_pod(&["3".into()], QosClass::Guaranteed).unwrap());
         assert_eq!(outcomes[0].result.as_ref().unwrap_err().reason, "SMTAlignmentError");
     }
@@ -538,13 +497,8 @@ mod tests {
     #[test]
     fn configuration_errors_name_the_manager() {
         let machine = Machine::load("single-socket-ht").unwrap();
-        let cpu = CpuManagerConfig { options: BTreeMap::new(), reserved: Reserved::Count(0), alpha_options: false };
-        let tm = TopologyManagerSettings {
-            policy: "none".into(),
-            scope: "container".into(),
-            options: BTreeMap::new(),
-            alpha_options: false,
-        };
+        let cpu = CpuManagerConfig::new(Reserved::Count(0));
+        let tm = TopologyManagerSettings::new("none", "container");
         assert!(Node::new(&machine, &cpu, &tm).err().unwrap().ends_with("to be greater than zero"));
         let tm = TopologyManagerSettings { policy: "fastest".into(), ..tm };
         let cpu = CpuManagerConfig { reserved: Reserved::Count(1), ..cpu };

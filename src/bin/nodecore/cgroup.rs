@@ -1,5 +1,6 @@
 //! `nodecore cgroup`: the host's cgroup setup and the limits of one cgroup.
 
+use super::input;
 use clap::Subcommand;
 use nodecore::cgroups::{
     CgroupLimits, CgroupV1Policy, Driver, Host, HostPaths, Limit, Mode, cgroup_version_check, is_systemd_style_name,
@@ -42,24 +43,20 @@ pub fn run(command: Command) -> io::Result<ExitCode> {
     }
 }
 
-fn invalid(err: impl ToString) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, err.to_string())
-}
-
 fn inspect(path: &str, driver: Option<&str>, root: PathBuf, as_json: bool) -> io::Result<ExitCode> {
     let driver = match driver {
-        Some(text) => text.parse::<Driver>().map_err(invalid)?,
+        Some(text) => text.parse::<Driver>().map_err(input::invalid)?,
         None if is_systemd_style_name(path.trim_end_matches('/')) => Driver::Systemd,
         None => Driver::Cgroupfs,
     };
-    let host = Host::detect(&HostPaths { cgroup_root: root, ..HostPaths::default() }).map_err(invalid)?;
-    let manager = host.manager(driver).map_err(invalid)?;
-    let name = manager.cgroup_name(path).map_err(invalid)?;
-    let literal = manager.name(&name).map_err(invalid)?;
+    let host = Host::detect(&HostPaths { cgroup_root: root, ..HostPaths::default() }).map_err(input::invalid)?;
+    let manager = host.manager(driver).map_err(input::invalid)?;
+    let name = manager.cgroup_name(path).map_err(input::invalid)?;
+    let literal = manager.name(&name).map_err(input::invalid)?;
     let missing = manager.validate(&name).err().map(|err| err.to_string());
-    let paths = manager.paths(&name).map_err(invalid)?;
-    let pids = manager.pids(&name).map_err(invalid)?;
-    let limits = manager.read_limits(&name).map_err(invalid)?;
+    let paths = manager.paths(&name).map_err(input::invalid)?;
+    let pids = manager.pids(&name).map_err(input::invalid)?;
+    let limits = manager.read_limits(&name).map_err(input::invalid)?;
     let check = cgroup_version_check(host.mode, &host.cgroup_root, CgroupV1Policy::default());
     let exit = if missing.is_none() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
 

@@ -10,6 +10,9 @@ use serde_json::{Map, Value, json};
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+/// The case kind that answers.
+const KIND: &str = "topology.merge";
+
 pub const EXAMPLE: &str = "\
 Examples:
   echo '[{\"cpu\": [{\"affinity\": [0], \"preferred\": true}, {\"affinity\": [0, 1], \"preferred\": false}]},
@@ -50,20 +53,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> io::Result<ExitCode> {
-    let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
-    let text = input::read(&args.hints)?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|err| invalid(format!("{}: invalid JSON: {err}", input::name(&args.hints))))?;
-    let mut case = match value {
-        Value::Array(providers) => Map::from_iter([("providers".to_owned(), Value::Array(providers))]),
-        Value::Object(case) if case.contains_key("providers") => case,
-        _ => {
-            return Err(invalid(format!(
-                "{}: expected a list of providers' hints or a topology.merge input with \"providers\"",
-                input::name(&args.hints)
-            )));
-        }
-    };
+    let mut case = input::read_case(
+        &args.hints,
+        "providers",
+        "a list of providers' hints or a topology.merge input with \"providers\"",
+    )?;
     if let Some(policy) = args.policy {
         case.insert("policy".to_owned(), json!(policy));
     }
@@ -79,7 +73,7 @@ pub fn run(args: Args) -> io::Result<ExitCode> {
             Some(from) => Machine::load(from),
             None => Machine::discover(false),
         }
-        .map_err(invalid)?;
+        .map_err(input::invalid)?;
         let (nodes, distances) = match &machine.distances {
             Ok(distances) if !distances.is_empty() => (distances.nodes().collect::<Vec<_>>(), json!(distances.rows())),
             _ => (machine.topology.details.numa_nodes().iter().collect(), json!({})),
@@ -88,8 +82,7 @@ pub fn run(args: Args) -> io::Result<ExitCode> {
         case.insert("distances".to_owned(), distances);
     }
     let case = Value::Object(case);
-    let output = nodecore::eval::eval("topology.merge", &case)
-        .map_err(|err| invalid(format!("{}: {}", err.kind, err.message)))?;
+    let output = input::eval(KIND, &case)?;
     let admit = output["admit"].as_bool().unwrap_or(false);
 
     let mut out = anstream::stdout().lock();

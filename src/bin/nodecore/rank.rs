@@ -4,9 +4,12 @@
 
 use super::input;
 use super::style::{self, Section};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::process::ExitCode;
+
+/// The case kind that answers.
+const KIND: &str = "eviction.rank";
 
 pub const EXAMPLE: &str = "\
 Examples:
@@ -50,33 +53,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> io::Result<ExitCode> {
-    let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidInput, message);
-    let text = input::read(&args.pods)?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|err| invalid(format!("{}: invalid JSON: {err}", input::name(&args.pods))))?;
-    let mut case = match value {
-        Value::Array(pods) => Map::from_iter([("pods".to_owned(), Value::Array(pods))]),
-        Value::Object(case) if case.contains_key("pods") => case,
-        _ => {
-            return Err(invalid(format!(
-                "{}: expected a list of pods or an eviction.rank input with \"pods\"",
-                input::name(&args.pods)
-            )));
-        }
-    };
+    let mut case = input::read_case(&args.pods, "pods", "a list of pods or an eviction.rank input with \"pods\"")?;
     if let Some(signal) = args.signal {
         case.insert("signal".to_owned(), json!(signal));
     }
     if !case.contains_key("signal") {
-        return Err(invalid("give the signal under pressure with --signal".to_owned()));
+        return Err(input::invalid("give the signal under pressure with --signal"));
     }
     if args.image_fs {
         case.insert("image_fs".to_owned(), json!(true));
         case.insert("container_fs".to_owned(), json!(args.container_fs));
     }
     let case = Value::Object(case);
-    let output = nodecore::eval::eval("eviction.rank", &case)
-        .map_err(|err| invalid(format!("{}: {}", err.kind, err.message)))?;
+    let output = input::eval(KIND, &case)?;
 
     let mut out = anstream::stdout().lock();
     if args.json {

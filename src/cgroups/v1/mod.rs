@@ -5,7 +5,7 @@ mod cpu;
 mod cpuset;
 mod memory;
 
-use super::controllers::{self, hugetlb_entries, hugetlb_file};
+use super::controllers::{self, hugetlb_entries};
 use super::files::{self, Backing};
 use super::manager::{join_literal, optional, optional_string, refuse_systemd};
 use super::{
@@ -252,11 +252,7 @@ impl CgroupManager for V1Manager {
             limits.cpuset_mems = optional_string(&dir, "cpuset.mems")?;
         }
         if let Some(dir) = self.dir("hugetlb", &literal) {
-            for (size, _) in hugetlb_entries(&ResourceConfig::default(), &self.host_page_sizes) {
-                if let Some(limit) = optional(files::read_u64(&dir, &hugetlb_file(&size, CgroupVersion::V1, false)))? {
-                    limits.huge_page_limits.insert(size, Limit::from_file_value(limit));
-                }
-            }
+            limits.huge_page_limits = controllers::read_hugetlb_limits(&dir, &self.host_page_sizes, CgroupVersion::V1)?;
         }
         Ok(limits)
     }

@@ -5,7 +5,7 @@ mod create;
 mod memory;
 mod unified;
 
-use super::controllers::{self, hugetlb_entries, hugetlb_file};
+use super::controllers::{self, hugetlb_entries};
 use super::convert::cpu_weight_to_shares;
 use super::files::{self, Backing};
 use super::manager::{join_literal, optional, optional_string, refuse_systemd};
@@ -196,7 +196,7 @@ impl CgroupManager for V2Manager {
         let dir = self.dir(name)?;
         let weight = optional(files::read_u64(&dir, "cpu.weight"))?;
         let max = optional(cpu::read_max(&dir))?;
-        let mut limits = CgroupLimits {
+        Ok(CgroupLimits {
             cpu_shares: weight.map(cpu_weight_to_shares),
             cpu_weight: weight,
             cpu_quota: max.map(|(quota, _)| quota),
@@ -207,13 +207,7 @@ impl CgroupManager for V2Manager {
             pids_current: optional(files::read_u64(&dir, "pids.current"))?,
             cpuset_cpus: optional_string(&dir, "cpuset.cpus")?,
             cpuset_mems: optional_string(&dir, "cpuset.mems")?,
-            huge_page_limits: BTreeMap::new(),
-        };
-        for (size, _) in hugetlb_entries(&ResourceConfig::default(), &self.host_page_sizes) {
-            if let Some(limit) = optional(files::read_u64(&dir, &hugetlb_file(&size, CgroupVersion::V2, false)))? {
-                limits.huge_page_limits.insert(size, Limit::from_file_value(limit));
-            }
-        }
-        Ok(limits)
+            huge_page_limits: controllers::read_hugetlb_limits(&dir, &self.host_page_sizes, CgroupVersion::V2)?,
+        })
     }
 }

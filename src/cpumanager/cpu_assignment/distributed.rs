@@ -6,11 +6,26 @@
 //! an even share in whole groups is scored by how balanced the machine's free
 //! CPUs would be afterwards, trying every subset of the combination for the
 //! remainder; the best combination of the smallest k that has one is taken.
+//!
+//! That is exponential in the number of NUMA nodes, in upstream as here: 64
+//! nodes and a request that needs 16 of them make 4.9e14 combinations. The
+//! search counts its work (NUMA combinations and remainder subsets alike,
+//! each costing one step per NUMA node it scores) and refuses the request
+//! with [`Error::DistributionTooComplex`] after [`MAX_DISTRIBUTE_STEPS`], so
+//! an allocation gives upstream's answer or a refusal, never a hang.
 
 use super::accumulator::Accumulator;
 use super::combinations::{Visit, for_each_combination};
 use crate::cpumanager::Error;
 use crate::topology::Unit;
+use std::cell::Cell;
+
+/// How much work `distribute-cpus-across-numa` may do for one request before
+/// it refuses it: scoring a combination of NUMA nodes, or a subset of one for
+/// the remainder, costs one step per NUMA node with free CPUs. That is about
+/// a second on a 2-core VM; machines of up to 8 NUMA nodes stay far below it
+/// whatever the request.
+pub const MAX_DISTRIBUTE_STEPS: u64 = 1 << 26;
 
 /// Runs the search and the allocation on `acc` (neither satisfied nor
 /// failed; `count` a multiple of `group_size`). `Ok(false)` means no
@@ -25,7 +40,12 @@ pub(super) fn take(
     let (min_k, max_k) = acc.range_numa_nodes_needed_to_satisfy(group_size);
     let search = Search::new(acc, &numas, count as i64, group_size as i64, go_slice_aliasing);
     for k in min_k..=max_k {
-        let Some((combo, remainder)) = search.best_combination(k) else { continue };
+        let best = search.best_combination(k);
+        if search.out_of_steps.get() {
+            let numa_nodes = search.scored.len();
+            return Err(Error::DistributionTooComplex { requested: count, numa_nodes, steps: MAX_DISTRIBUTE_STEPS });
+        }
+        let Some((combo, remainder)) = best else { continue };
         allocate(acc, &combo, remainder.as_deref().unwrap_or_default(), search.count, search.group);
         return match acc.need() {
             0 => Ok(true),
@@ -47,6 +67,11 @@ struct Search<'n> {
     count: i64,
     group: i64,
     go_slice_aliasing: bool,
+    /// Combinations that may still be scored.
+    steps_left: Cell<u64>,
+    /// Set when a combination was refused a step: every iteration stops and
+    /// the search's result is void.
+    out_of_steps: Cell<bool>,
 }
 
 impl<'n> Search<'n> {
@@ -56,7 +81,23 @@ impl<'n> Search<'n> {
         scored.dedup();
         let nodes = scored.last().map_or(0, |&last| last as usize + 1);
         let free = (0..nodes as u32).map(|numa| i64::from(acc.free_in(Unit::Numa, numa))).collect();
-        Search { numas, free, scored, count, group, go_slice_aliasing }
+        let (steps_left, out_of_steps) = (Cell::new(MAX_DISTRIBUTE_STEPS), Cell::new(false));
+        Search { numas, free, scored, count, group, go_slice_aliasing, steps_left, out_of_steps }
+    }
+
+    /// Takes the cost of scoring one combination from the budget; false once
+    /// it is spent.
+    fn step(&self) -> bool {
+        match self.steps_left.get().checked_sub(self.scored.len().max(1) as u64) {
+            Some(left) => {
+                self.steps_left.set(left);
+                true
+            }
+            None => {
+                self.out_of_steps.set(true);
+                false
+            }
+        }
     }
 
     /// The best k-combination and its best remainder subset, as upstream
@@ -65,7 +106,7 @@ impl<'n> Search<'n> {
         let mut best_balance = f64::MAX;
         let mut best_remainder = None;
         let combo = for_each_combination(self.numas, k, self.go_slice_aliasing, |combo| {
-            if best_balance == 0.0 {
+            if best_balance == 0.0 || !self.step() {
                 return Visit::Stop;
             }
             match self.score(combo) {
@@ -113,6 +154,9 @@ impl<'n> Search<'n> {
         }
         for size in (1..=candidates.len()).rev().take_while(|_| remainder > 0) {
             let kept = for_each_combination(&candidates, size, self.go_slice_aliasing, |subset| {
+                if !self.step() {
+                    return Visit::Stop;
+                }
                 if subset.iter().map(|&numa| after[numa as usize]).sum::<i64>() < remainder {
                     return Visit::Skip;
                 }

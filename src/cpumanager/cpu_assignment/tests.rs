@@ -172,6 +172,37 @@ fn slice_aliasing_decides_exactly_the_documented_vectors() {
     assert_eq!(differing.len(), 9, "{differing:#?}");
 }
 
+/// A random input on which the property test above once failed: 4 sockets,
+/// 12 NUMA nodes, 24 uncore caches, 96 single-thread cores. The best
+/// combination has 4 NUMA nodes, so its last slot is overwritten (4.5 of the
+/// spec); the node it ends up naming cannot give its share, and released
+/// upstream returns "accounting error, not enough CPUs allocated,
+/// remaining: 4". The fixed search (PR #141238) takes the 38 CPUs.
+#[test]
+fn slice_aliasing_can_end_in_upstreams_accounting_error() {
+    let shape = Shape {
+        outer: 4,
+        inner_per_outer: 3,
+        numa_outer: false,
+        caches_per_inner: 2,
+        cores_per_cache: 4,
+        threads: 1,
+        adjacent_siblings: true,
+    };
+    let topology = shape.topology();
+    let available = set(
+        "0-1,3,5,10-11,14-17,23-26,30-32,35,39,41-45,47-48,56-57,59,61-62,64,68-70,73-74,76-78,80-82,84,86-87,92,94",
+    );
+    let emulated = options(|o| o.distribute_cpus_across_numa = true);
+    let err = take_by_topology(&topology, &available, 38, &emulated).unwrap_err();
+    assert_eq!(err, Error::Accounting { remaining: 4 });
+    assert_eq!(err.to_string(), "accounting error, not enough CPUs allocated, remaining: 4");
+    assert_eq!(reference_take(&topology, &available, 38, &emulated).unwrap_err(), err);
+    let fixed = StaticPolicyOptions { emulate_go_slice_aliasing: false, ..emulated };
+    let cpus = take_by_topology(&topology, &available, 38, &fixed).unwrap();
+    assert!(cpus.len() == 38 && cpus.is_subset(&available), "{cpus}");
+}
+
 #[test]
 fn options_pick_the_algorithm_as_the_static_policy_does() {
     let single = named("single-socket-ht");
@@ -399,10 +430,20 @@ proptest! {
     }
 
     /// On a well-formed machine the selection is exactly `count` available
-    /// CPUs, and the same input always gives the same output.
+    /// CPUs, and the same input always gives the same output. The one
+    /// exception is upstream's: with `distribute-cpus-across-numa` the
+    /// emulated slice-aliasing quirk can leave a corrupted NUMA combination
+    /// short, which upstream reports as an accounting error (see
+    /// `slice_aliasing_can_end_in_upstreams_accounting_error`).
     #[test]
     fn takes_count_cpus_out_of_available((topology, available, count) in requests(), o in option_sets()) {
-        let cpus = take_by_topology(&topology, &available, count, &o).unwrap();
+        let result = take_by_topology(&topology, &available, count, &o);
+        let quirk = o.distribute_cpus_across_numa && o.emulate_go_slice_aliasing;
+        if quirk && matches!(result, Err(Error::Accounting { remaining }) if remaining > 0) {
+            prop_assert_eq!(take_by_topology(&topology, &available, count, &o), result);
+            return Ok(());
+        }
+        let cpus = result.unwrap();
         prop_assert_eq!(cpus.len(), count);
         prop_assert!(cpus.is_subset(&available));
         prop_assert_eq!(take_by_topology(&topology, &available, count, &o).unwrap(), cpus);

@@ -1,4 +1,5 @@
-use crate::cpuset::{ParseErrorReason, go_quote};
+use crate::cpuset::ParseErrorReason;
+use crate::golang::quote;
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use thiserror::Error;
 pub enum Error {
     /// A pod UID, container name or checkpoint name that nodecore does not
     /// store (see [`validate_pod_uid`](super::validate_pod_uid)).
-    #[error("invalid {what} {}: {reason}", go_quote(name))]
+    #[error("invalid {what} {}: {reason}", quote(name))]
     InvalidName {
         /// `"pod UID"`, `"container name"`, `"container ID"` or `"checkpoint name"`.
         what: &'static str,
@@ -46,7 +47,7 @@ pub enum Error {
         container_id: String,
     },
     /// The checkpoint was written by another CPU manager policy.
-    #[error("configured policy {} differs from state checkpoint policy {}", go_quote(configured), go_quote(checkpoint))]
+    #[error("configured policy {} differs from state checkpoint policy {}", quote(configured), quote(checkpoint))]
     PolicyMismatch {
         /// The policy the state was opened for.
         configured: String,
@@ -54,7 +55,7 @@ pub enum Error {
         checkpoint: String,
     },
     /// The checkpoint's default CPU set is not a CPU list.
-    #[error("could not parse default cpu set {}: {reason}", go_quote(text))]
+    #[error("could not parse default cpu set {}: {reason}", quote(text))]
     DefaultCpuSet {
         /// The text in the file.
         text: String,
@@ -64,9 +65,9 @@ pub enum Error {
     /// A container's CPU set in the checkpoint is not a CPU list.
     #[error(
         "could not parse cpuset {} for container {} in pod {}: {reason}",
-        go_quote(text),
-        go_quote(container),
-        go_quote(pod)
+        quote(text),
+        quote(container),
+        quote(pod)
     )]
     ContainerCpuSet {
         /// The text in the file.
@@ -82,7 +83,7 @@ pub enum Error {
     /// this error, and so should its callers.
     #[error(
         "could not restore state from checkpoint: {source}, please drain this node and delete the CPU manager checkpoint file {} before restarting Kubelet",
-        go_quote(&path.display().to_string())
+        quote(&path.display().to_string())
     )]
     Restore {
         /// The checkpoint file.

@@ -18,8 +18,17 @@
 //!    search over the lists finds the best one, visiting each distinct
 //!    partial AND once per level and pruning a partial AND when no mask
 //!    inside it can beat the best found so far.
+//!
+//! Phase 2 solves a problem that is exponential in the worst case (choose
+//! one mask per list so that their AND ranks best), and inputs of 64 nodes
+//! with many lists of thousands of unrelated masks reach that case. So the
+//! search is bounded: it counts the masks it examines and gives up after
+//! [`MAX_MERGE_STEPS`], and it searches at most [`MAX_MERGE_LISTS`] lists
+//! that offer a choice (one level of the search each). Beyond either bound
+//! the merge is refused with [`Error::MergeTooComplex`]: a merge returns
+//! upstream's exact answer or refuses, it never runs unbounded.
 
-use super::{MaskOrder, best_non_preferred_affinity_count, fallback, rank};
+use super::{MAX_MERGE_LISTS, MAX_MERGE_STEPS, MaskOrder, best_non_preferred_affinity_count, fallback, rank};
 use crate::topologymanager::bitmask::BitMask;
 use crate::topologymanager::{Error, TopologyHint};
 use rustc_hash::FxHashSet;
@@ -136,13 +145,34 @@ fn best_reachable(
     if default == 0 || choices.is_empty() || choices.iter().any(Vec::is_empty) {
         return Ok(None);
     }
+    // A list with one mask is in every AND: fold it into the start, so that
+    // only lists offering a choice become levels of the search.
+    let partial = choices.iter().filter(|masks| masks.len() == 1).fold(default, |partial, masks| partial & masks[0]);
+    choices.retain(|masks| masks.len() > 1);
+    if partial == 0 {
+        return Ok(None);
+    }
+    if choices.is_empty() {
+        return Ok(Some(partial));
+    }
+    let too_complex = || Error::MergeTooComplex {
+        lists: lists.len(),
+        longest: lists.iter().map(|hints| hints.len()).max().unwrap_or(0),
+        steps: MAX_MERGE_STEPS,
+    };
+    if choices.len() > MAX_MERGE_LISTS {
+        return Err(too_complex());
+    }
+    let mut steps = MAX_MERGE_STEPS;
     match order {
-        MaskOrder::Narrowest => Ok(Search::run(&choices, default, best_count, true)),
+        MaskOrder::Narrowest => Search::run(&choices, partial, best_count, true, &mut steps).ok_or_else(too_complex),
         MaskOrder::Closest(_) => {
             // Find the best width, then rank every reachable mask of that
             // width by distance.
-            let Some(found) = Search::run(&choices, default, best_count, false) else { return Ok(None) };
-            let group = reachable_of_width(&choices, default, found.count_ones());
+            let found = Search::run(&choices, partial, best_count, false, &mut steps).ok_or_else(too_complex)?;
+            let Some(found) = found else { return Ok(None) };
+            let group =
+                reachable_of_width(&choices, partial, found.count_ones(), &mut steps).ok_or_else(too_complex)?;
             best_of_equal_width(group, order).map(Some)
         }
     }
@@ -164,22 +194,40 @@ struct Search<'a> {
     floor: (usize, u64),
     /// Per level, the partial ANDs already explored.
     seen: Vec<Seen>,
+    /// Masks the search may still examine.
+    steps_left: u64,
+    /// Set when the search stopped for want of steps; its result is void.
+    out_of_steps: bool,
 }
 
 impl<'a> Search<'a> {
-    fn run(choices: &'a [Vec<u64>], default: u64, best_count: usize, by_value: bool) -> Option<u64> {
+    /// The best mask, or `None` (outer) when `steps` ran out first; the
+    /// steps used are taken from `steps`.
+    fn run(
+        choices: &'a [Vec<u64>],
+        default: u64,
+        best_count: usize,
+        by_value: bool,
+        steps: &mut u64,
+    ) -> Option<Option<u64>> {
         let seen = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
+        let (best_key, best_mask, floor, steps_left) = ((usize::MAX, 0), None, (0, 0), *steps);
         let mut search =
-            Search { choices, best_count, by_value, best_key: (usize::MAX, 0), best_mask: None, floor: (0, 0), seen };
+            Search { choices, best_count, by_value, best_key, best_mask, floor, seen, steps_left, out_of_steps: false };
         search.floor = search.bound(default);
+        search.start(default);
+        *steps = search.steps_left;
+        (!search.out_of_steps).then_some(search.best_mask)
+    }
+
+    fn start(&mut self, default: u64) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("popcnt") {
             // SAFETY: the CPU has the POPCNT instruction, checked just above.
-            unsafe { search.descend_with_popcnt(0, default) };
-            return search.best_mask;
+            unsafe { self.descend_with_popcnt(0, default) };
+            return;
         }
-        search.descend::<false>(0, default);
-        search.best_mask
+        self.descend::<false>(0, default);
     }
 
     #[inline(always)]
@@ -225,11 +273,19 @@ impl<'a> Search<'a> {
     }
 
     /// Explores the ANDs of `partial` with one mask from each list from
-    /// `level` on; returns true once the floor is reached. `POPCNT` says
-    /// whether to recurse through [`Search::descend_with_popcnt`].
+    /// `level` on; returns true once the floor is reached or the steps run
+    /// out. `POPCNT` says whether to recurse through
+    /// [`Search::descend_with_popcnt`].
     #[inline(always)]
     fn descend<const POPCNT: bool>(&mut self, level: usize, partial: u64) -> bool {
         let choices = self.choices;
+        match self.steps_left.checked_sub(choices[level].len() as u64) {
+            Some(left) => self.steps_left = left,
+            None => {
+                self.out_of_steps = true;
+                return true;
+            }
+        }
         if level + 1 == choices.len() {
             for &mask in &choices[level] {
                 let merged = partial & mask;
@@ -267,9 +323,18 @@ impl<'a> Search<'a> {
 }
 
 /// Every distinct non-empty AND of `default` with one mask per list that has
-/// exactly `width` nodes, ascending.
-fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32) -> Vec<u64> {
-    fn walk(choices: &[Vec<u64>], seen: &mut [Seen], level: usize, partial: u64, width: u32, out: &mut Vec<u64>) {
+/// exactly `width` nodes, ascending; `None` when `steps` run out first.
+fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32, steps: &mut u64) -> Option<Vec<u64>> {
+    struct Walk<'a> {
+        choices: &'a [Vec<u64>],
+        seen: Vec<Seen>,
+        width: u32,
+        out: Vec<u64>,
+        steps: &'a mut u64,
+    }
+    fn walk(w: &mut Walk, level: usize, partial: u64) -> Option<()> {
+        let (choices, width) = (w.choices, w.width);
+        *w.steps = w.steps.checked_sub(choices[level].len() as u64)?;
         for &mask in &choices[level] {
             let child = partial & mask;
             if child.count_ones() < width {
@@ -277,19 +342,21 @@ fn reachable_of_width(choices: &[Vec<u64>], default: u64, width: u32) -> Vec<u64
             }
             if level + 1 == choices.len() {
                 if child.count_ones() == width {
-                    out.push(child);
+                    w.out.push(child);
                 }
-            } else if seen[level].insert(child) {
-                walk(choices, seen, level + 1, child, width, out);
+            } else if w.seen[level].insert(child) {
+                walk(w, level + 1, child)?;
             }
         }
+        Some(())
     }
-    let mut seen: Vec<Seen> = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
-    let mut out = Vec::new();
-    walk(choices, &mut seen, 0, default, width, &mut out);
+    let seen = (1..choices.len()).map(|_| Seen::for_masks_within(default)).collect();
+    let mut w = Walk { choices, seen, width, out: Vec::new(), steps };
+    walk(&mut w, 0, default)?;
+    let mut out = w.out;
     out.sort_unstable();
     out.dedup();
-    out
+    Some(out)
 }
 
 /// The `count` lowest set bits of `mask`.

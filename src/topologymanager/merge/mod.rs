@@ -26,6 +26,26 @@ mod tests;
 use super::bitmask::BitMask;
 use super::{Error, NumaInfo, ProviderHints, TopologyHint};
 
+/// How many masks the fast merge may examine while it searches for the best
+/// non-preferred outcome before it refuses the merge with
+/// [`Error::MergeTooComplex`] (a fraction of a second of work).
+///
+/// Inputs from real hint providers stay far below it: eight NUMA nodes with
+/// four lists of 255 hints take a few thousand steps. Inputs that reach it
+/// (64 nodes, many lists of thousands of unrelated masks) have cross products
+/// upstream could never walk either.
+pub const MAX_MERGE_STEPS: u64 = 1 << 24;
+
+/// How many hint lists that offer a choice (two or more distinct masks on
+/// the machine) the fast merge searches, one level of its search each;
+/// more are refused with [`Error::MergeTooComplex`].
+///
+/// A container has one list per provider and resource, a handful in
+/// practice. Upstream's cross product of more than 256 such lists has over
+/// 2^256 permutations; here the bound also keeps the depth of the search's
+/// recursion, and so its stack, small.
+pub const MAX_MERGE_LISTS: usize = 256;
+
 /// The dimension of a provider (or resource) without a preference.
 static NO_PREFERENCE: [TopologyHint; 1] = [TopologyHint::new(None, true)];
 /// The dimension of a resource that cannot be satisfied (an empty list).

@@ -39,17 +39,8 @@ struct Row {
 impl Preview {
     pub fn new(machine: &Machine) -> Result<Preview, String> {
         let node = |policy: &str| {
-            let cpu = CpuManagerConfig {
-                options: BTreeMap::new(),
-                reserved: Reserved::Count(RESERVED),
-                alpha_options: false,
-            };
-            let tm = TopologyManagerSettings {
-                policy: policy.to_owned(),
-                scope: "container".to_owned(),
-                options: BTreeMap::new(),
-                alpha_options: false,
-            };
+            let cpu = CpuManagerConfig::new(Reserved::Count(RESERVED));
+            let tm = TopologyManagerSettings::new(policy, "container");
             Node::new(machine, &cpu, &tm)
         };
         let first = node(POLICY)?;

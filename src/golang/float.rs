@@ -9,6 +9,7 @@
 //! error. This module checks the syntax as Go does, then hands decimal digits
 //! to Rust's parser and rounds hexadecimal values itself.
 
+use super::strconv::{self, num_error};
 use std::fmt;
 
 /// Why Go refuses the text.
@@ -32,10 +33,10 @@ pub struct FloatError {
 impl fmt::Display for FloatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let reason = match self.reason {
-            FloatErrorReason::Syntax => "invalid syntax",
-            FloatErrorReason::Range => "value out of range",
+            FloatErrorReason::Syntax => strconv::SYNTAX,
+            FloatErrorReason::Range => strconv::RANGE,
         };
-        write!(f, "strconv.ParseFloat: parsing {}: {reason}", go_quote(&self.text))
+        write!(f, "{}", num_error("ParseFloat", &self.text, reason))
     }
 }
 
@@ -269,32 +270,6 @@ fn hex_to_f32(bits: u64, exponent: i64, sticky: bool) -> f32 {
     if value > f64::from(f32::MAX) { f32::INFINITY } else { value as f32 }
 }
 
-/// Go's `strconv.Quote`, for the printable text error messages carry.
-pub(crate) fn go_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x80 && !c.is_ascii_control() => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if !c.is_control() => out.push(c),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +368,5 @@ mod tests {
             parse_float32("1e50").unwrap_err().to_string(),
             "strconv.ParseFloat: parsing \"1e50\": value out of range"
         );
-        assert_eq!(go_quote("a\"b\\\n\u{1}é"), "\"a\\\"b\\\\\\n\\x01é\"");
     }
 }

@@ -16,11 +16,22 @@ const LIMIT: u64 = 1 << 63;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DurationError {
     /// Not a duration, or beyond the range of `i64` nanoseconds.
-    Invalid { text: String },
+    Invalid {
+        /// The whole text.
+        text: String,
+    },
     /// A number without a unit.
-    MissingUnit { text: String },
+    MissingUnit {
+        /// The whole text.
+        text: String,
+    },
     /// A unit Go does not know (days, for instance).
-    UnknownUnit { unit: String, text: String },
+    UnknownUnit {
+        /// The unit as written.
+        unit: String,
+        /// The whole text.
+        text: String,
+    },
 }
 
 impl fmt::Display for DurationError {
