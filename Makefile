@@ -1,5 +1,5 @@
 # nodecore: every test, through every door.
-#   make test     everything CI runs (Rust, C header, Go, Python)
+#   make test     everything CI runs (Rust, C header, Go, Python, conformance, fuzz)
 #   make report   the main job: show this node as the kubelet would see it
 #   make header   regenerate include/nodecore.h after changing ffi/src
 #   make conformance-full   the differential test against upstream, 20000 cases per kind
@@ -177,12 +177,12 @@ CONFORMANCE_CASES ?= 1000
 CONFORMANCE_SEED ?= 1
 
 conformance-test: ffi-lib
-	cd bindings/go/conformance && $(GO) vet ./...
-	cd bindings/go/conformance && $(GO) test -count=1 -timeout 30m ./... \
+	cd bindings/go/conformance && $(GO_ENV) $(GO) vet ./...
+	cd bindings/go/conformance && $(GO_ENV) $(GO) test -count=1 -timeout 30m ./... \
 		-args -cases $(CONFORMANCE_CASES) -seed $(CONFORMANCE_SEED)
 
 conformance-full: ffi-lib
-	cd bindings/go/conformance && $(GO) test -count=1 -timeout 0 -v -run 'TestVectors|TestRandom' ./... \
+	cd bindings/go/conformance && $(GO_ENV) $(GO) test -count=1 -timeout 0 -v -run 'TestVectors|TestRandom' ./... \
 		-args -cases 20000 -seed $(CONFORMANCE_SEED) -max-cpus 512
 
 bench-compare:
