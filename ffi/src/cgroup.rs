@@ -73,7 +73,7 @@ pub unsafe extern "C" fn nodecore_cgroup_name_to_path(
         let parts = spans
             .iter()
             .enumerate()
-            .map(|(i, span)| span.text(text, &format!("components[{i}]")))
+            .map(|(i, span)| span.text(text, format_args!("components[{i}]")))
             .collect::<Result<Vec<&str>, Error>>()?;
         let path = driver.name(&CgroupName::new(parts)?)?;
         // SAFETY: forwarded contract.

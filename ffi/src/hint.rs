@@ -62,22 +62,28 @@ pub struct nodecore_hint_list {
     pub no_preference: bool,
 }
 
-/// The library's form of hint lists: one single-resource provider map per
-/// list, which merges exactly as the caller's providers would (the merge
-/// flattens providers into their resources' lists).
-pub(crate) fn providers(hints: &[nodecore_hint], lists: &[nodecore_hint_list]) -> Result<Vec<ProviderHints>, Error> {
+/// The hints in the library's form, converted once for every list that
+/// names them.
+pub(crate) fn library_hints(hints: &[nodecore_hint]) -> Vec<TopologyHint> {
+    hints.iter().map(|&hint| TopologyHint::from(hint)).collect()
+}
+
+/// Each list as the library merges it (`Policy::merge_lists`): its hints,
+/// a span of `hints` (the caller's array in the library's form), or `None`
+/// for no preference.
+pub(crate) fn merge_lists<'a>(
+    hints: &'a [TopologyHint],
+    lists: &[nodecore_hint_list],
+) -> Result<Vec<Option<&'a [TopologyHint]>>, Error> {
     lists
         .iter()
         .enumerate()
         .map(|(index, list)| {
-            let hints = if list.no_preference {
-                None
-            } else {
-                let span = nodecore_span { offset: list.offset, len: list.len };
-                let hints = span.of(hints, &format!("hint list {index}"))?;
-                Some(hints.iter().map(|&hint| TopologyHint::from(hint)).collect())
-            };
-            Ok(ProviderHints::from([(String::new(), hints)]))
+            if list.no_preference {
+                return Ok(None);
+            }
+            let span = nodecore_span { offset: list.offset, len: list.len };
+            span.of(hints, format_args!("hint list {index}")).map(Some)
         })
         .collect()
 }
@@ -121,21 +127,16 @@ mod tests {
 
     #[test]
     fn lists_tell_no_preference_from_cannot_satisfy() {
-        let hints = [nodecore_hint { numa_mask: 1, any_node: false, preferred: true }];
+        let hints = library_hints(&[nodecore_hint { numa_mask: 1, any_node: false, preferred: true }]);
         let lists = [
             nodecore_hint_list { offset: 9, len: 9, no_preference: true },
             nodecore_hint_list { offset: 0, len: 0, no_preference: false },
             nodecore_hint_list { offset: 0, len: 1, no_preference: false },
         ];
-        let providers = providers(&hints, &lists).unwrap();
-        assert_eq!(providers[0][""], None);
-        assert_eq!(providers[1][""], Some(vec![]));
-        assert_eq!(providers[2][""], Some(vec![TopologyHint::from(hints[0])]));
-        assert_eq!(from_provider(&providers[0]), (vec![], true));
-        assert_eq!(from_provider(&ProviderHints::new()), (vec![], true));
-        assert_eq!(from_provider(&providers[1]), (vec![], false));
-        let past = [nodecore_hint_list { offset: 1, len: 1, no_preference: false }];
-        assert!(super::providers(&hints, &past).unwrap_err().message.starts_with("hint list 0"));
+        let merged = merge_lists(&hints, &lists).unwrap();
+        assert_eq!(merged, [None, Some(&[][..]), Some(&hints[..])]);
+        let past = [lists[2], nodecore_hint_list { offset: 1, len: 1, no_preference: false }];
+        assert!(merge_lists(&hints, &past).unwrap_err().message.starts_with("hint list 1: "));
     }
 
     impl nodecore_hint {

@@ -79,7 +79,7 @@ impl PodArgs {
         let mut slots = Vec::with_capacity(records.len());
         for (index, record) in records.iter().enumerate() {
             let container = Container {
-                name: record.name.text(names, &format!("containers[{index}].name"))?.to_owned(),
+                name: record.name.text(names, format_args!("containers[{index}].name"))?.to_owned(),
                 cpu_request_milli: u64::try_from(record.cpu_request_milli).ok(),
                 cpu_limit_milli: u64::try_from(record.cpu_limit_milli).ok(),
                 restartable: record.restartable,

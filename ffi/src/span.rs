@@ -7,6 +7,8 @@
 //! pass a slice of them straight to C (cgo forbids Go pointers inside memory
 //! it passes), and one text or one array serves a whole batch.
 
+use std::fmt::Display;
+
 use crate::error::Error;
 
 /// Elements `offset .. offset + len` of the array, or bytes of the text,
@@ -20,8 +22,8 @@ pub struct nodecore_span {
 
 impl nodecore_span {
     /// The elements of `items` this span covers; an error naming `what`
-    /// when the span reaches past the end.
-    pub(crate) fn of<'a, T>(self, items: &'a [T], what: &str) -> Result<&'a [T], Error> {
+    /// when the span reaches past the end (`what` is formatted only then).
+    pub(crate) fn of<T>(self, items: &[T], what: impl Display) -> Result<&[T], Error> {
         self.offset
             .checked_add(self.len)
             .and_then(|end| items.get(self.offset..end))
@@ -30,11 +32,10 @@ impl nodecore_span {
 
     /// The part of `text` this span covers; an error naming `what` when the
     /// span reaches past the end or cuts a UTF-8 character.
-    pub(crate) fn text<'a>(self, text: &'a str, what: &str) -> Result<&'a str, Error> {
-        let end = self.offset.checked_add(self.len).ok_or_else(|| self.out_of_bounds(text.len(), what))?;
-        if end > text.len() {
+    pub(crate) fn text(self, text: &str, what: impl Display) -> Result<&str, Error> {
+        let Some(end) = self.offset.checked_add(self.len).filter(|&end| end <= text.len()) else {
             return Err(self.out_of_bounds(text.len(), what));
-        }
+        };
         text.get(self.offset..end).ok_or_else(|| {
             Error::invalid_argument(format!(
                 "{what}: the span {}+{} cuts a UTF-8 character of the text",
@@ -43,7 +44,7 @@ impl nodecore_span {
         })
     }
 
-    fn out_of_bounds(self, available: usize, what: &str) -> Error {
+    fn out_of_bounds(self, available: usize, what: impl Display) -> Error {
         Error::invalid_argument(format!(
             "{what}: the span {}+{} reaches past the end ({available} elements)",
             self.offset, self.len

@@ -155,7 +155,8 @@ pub unsafe extern "C" fn nodecore_topology_policy_merge(
         let lists = unsafe { arg::array(lists, lists_len, "lists") }?;
         // SAFETY: forwarded contract.
         let out = unsafe { arg::out_value(out, "out") }?;
-        *out = p.policy.merge(&hint::providers(hints, lists)?)?.into();
+        let hints = hint::library_hints(hints);
+        *out = p.policy.merge_lists(&hint::merge_lists(&hints, lists)?)?.into();
         Ok(())
     )
 }
@@ -197,6 +198,7 @@ pub unsafe extern "C" fn nodecore_topology_policy_merge_batch(
         let lists = unsafe { arg::array(lists, lists_len, "lists") }?;
         // SAFETY: forwarded contract.
         let pods = unsafe { arg::array(pods, pods_len, "pods") }?;
+        let hints = hint::library_hints(hints);
         let mut merged = Vec::with_capacity(pods.len());
         for (index, span) in pods.iter().enumerate() {
             let in_pod = |mut err: Error| {
@@ -204,8 +206,8 @@ pub unsafe extern "C" fn nodecore_topology_policy_merge_batch(
                 err
             };
             let pod_lists = span.of(lists, "the span").map_err(in_pod)?;
-            let providers = hint::providers(hints, pod_lists).map_err(in_pod)?;
-            let outcome = p.policy.merge(&providers).map_err(|e| in_pod(e.into()))?;
+            let pod_lists = hint::merge_lists(&hints, pod_lists).map_err(in_pod)?;
+            let outcome = p.policy.merge_lists(&pod_lists).map_err(|e| in_pod(e.into()))?;
             merged.push(nodecore_merge_result::from(outcome));
         }
         // SAFETY: forwarded contract.

@@ -150,7 +150,18 @@ impl Policy {
     /// Fails only with `prefer-closest-numa-nodes` when the answer depends on
     /// a distance past the end of a short row, where upstream panics.
     pub fn merge(&self, providers_hints: &[ProviderHints]) -> Result<MergeOutcome, Error> {
-        self.merge_with(providers_hints, merge::fast::merge)
+        self.merge_with(merge::filter_providers_hints(providers_hints), merge::fast::merge)
+    }
+
+    /// [`Policy::merge`] for callers that hold the answers as plain lists
+    /// rather than maps: one entry per provider and resource, `None` for no
+    /// preference, an empty list for "cannot be satisfied". The answer is
+    /// the one `merge` gives for the same lists in any provider maps; it
+    /// saves building the maps, which is most of the cost of a small merge
+    /// (the C ABI merges this way).
+    pub fn merge_lists(&self, lists: &[Option<&[TopologyHint]>]) -> Result<MergeOutcome, Error> {
+        let lists = lists.iter().map(|&hints| merge::merge_dimension(hints)).collect();
+        self.merge_with(lists, merge::fast::merge)
     }
 
     /// The same as [`Policy::merge`], by upstream's own method: every
@@ -159,12 +170,12 @@ impl Policy {
     /// lists of 255 hints), so it is meant for tests and benchmarks on small
     /// inputs.
     pub fn merge_cross_product_reference(&self, providers_hints: &[ProviderHints]) -> Result<MergeOutcome, Error> {
-        self.merge_with(providers_hints, merge::reference::merge)
+        self.merge_with(merge::filter_providers_hints(providers_hints), merge::reference::merge)
     }
 
-    fn merge_with(&self, providers_hints: &[ProviderHints], merger: Merger) -> Result<MergeOutcome, Error> {
+    /// The policy's decision over one list per provider and resource.
+    fn merge_with(&self, lists: Vec<&[TopologyHint]>, merger: Merger) -> Result<MergeOutcome, Error> {
         let default = self.numa.default_affinity_mask();
-        let lists = merge::filter_providers_hints(providers_hints);
         let order =
             if self.options.prefer_closest_numa { MaskOrder::Closest(&self.numa) } else { MaskOrder::Narrowest };
         match self.name {

@@ -61,15 +61,20 @@ pub(super) fn filter_providers_hints(providers: &[ProviderHints]) -> Vec<&[Topol
         if provider.is_empty() {
             lists.push(&NO_PREFERENCE[..]);
         }
-        for hints in provider.values() {
-            lists.push(match hints {
-                None => &NO_PREFERENCE[..],
-                Some(hints) if hints.is_empty() => &CANNOT_SATISFY[..],
-                Some(hints) => hints.as_slice(),
-            });
-        }
+        lists.extend(provider.values().map(|hints| merge_dimension(hints.as_deref())));
     }
     lists
+}
+
+/// The list one resource contributes to the merge: its hints, or the
+/// single hint standing for no preference (`None`) or for "cannot be
+/// satisfied" (an empty list).
+pub(super) fn merge_dimension(hints: Option<&[TopologyHint]>) -> &[TopologyHint] {
+    match hints {
+        None => &NO_PREFERENCE[..],
+        Some([]) => &CANNOT_SATISFY[..],
+        Some(hints) => hints,
+    }
 }
 
 /// Upstream's `filterSingleNumaHints`: each list keeps, in order, only its

@@ -316,6 +316,21 @@ proptest! {
         reversed.reverse();
         prop_assert_eq!(policy.merge(&input.providers), policy.merge(&reversed));
     }
+
+    #[test]
+    fn merging_lists_equals_merging_provider_maps(input in input()) {
+        let policy = policy_for(&input);
+        // A provider without resources stands for one list without a preference.
+        let lists: Vec<Option<&[TopologyHint]>> = input
+            .providers
+            .iter()
+            .flat_map(|provider| {
+                let empty = provider.is_empty().then_some(None);
+                empty.into_iter().chain(provider.values().map(|hints| hints.as_deref()))
+            })
+            .collect();
+        prop_assert_eq!(policy.merge_lists(&lists), policy.merge(&input.providers));
+    }
 }
 
 /// Providers as the kubelet's build them: every subset of some nodes that
